@@ -1,0 +1,5 @@
+//! (in progress)
+/// x
+pub struct Step;
+/// x
+pub struct Trace;

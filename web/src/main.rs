@@ -1,0 +1,3 @@
+fn main() {
+    yew::Renderer::<mm_web::App>::new().render();
+}
