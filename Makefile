@@ -1,0 +1,37 @@
+# pinlab -- thin entry points; the logic lives in scripts/.
+#   make serve [PORT=8080]   install missing tools, then serve the web app with live rebuilds
+#   make test                install missing tools, then fmt, clippy, native + browser tests,
+#                            conformance check and the end-to-end test
+#   make build               release build of the web app into dist/
+#   make bench               criterion benches + wasm size report
+#   make clean               remove build outputs (cargo target/ and dist/)
+PORT ?= 8080
+
+.PHONY: all bootstrap serve build test e2e bench wasm-size clean
+
+all: test
+
+bootstrap:
+	@scripts/bootstrap.sh
+
+serve: bootstrap
+	@PORT=$(PORT) scripts/serve.sh
+
+build: bootstrap
+	@scripts/build.sh
+
+test: bootstrap
+	@scripts/test.sh
+
+e2e: bootstrap
+	@scripts/e2e.sh
+
+bench: bootstrap
+	@scripts/bench.sh
+
+wasm-size: bootstrap
+	@scripts/wasm-size.sh
+
+clean:
+	cargo clean
+	rm -rf dist

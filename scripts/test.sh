@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The full check behind `make test` (run scripts/bootstrap.sh first; the Makefile does).
+# Each step prints its duration; the first failure stops the run.
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+T0=$SECONDS
+CONFORMANCE_DIR="$ROOT/../shared/conformance"
+
+wasm_tests() {
+  # `cargo test --target wasm32` runs the test binaries through wasm-bindgen-test-runner, which
+  # drives headless Chromium through chromedriver. The runner itself adds --headless,
+  # --no-sandbox and --disable-dev-shm-usage; web/webdriver.json adds the rest of our flags.
+  CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+  CHROMEDRIVER="$CHROMEDRIVER_BIN" \
+  WASM_BINDGEN_TEST_WEBDRIVER_JSON="$ROOT/web/webdriver.json" \
+    cargo test --target "$WASM_TARGET" --locked "$@"
+}
+
+model_wasm() {
+  # mm-model must build for the browser. Its plain #[test]s would be silently skipped by the
+  # wasm runner ("no tests to run!"), so they run natively above; browser tests only run if
+  # the model ever grows #[wasm_bindgen_test]s.
+  cargo build -p mm-model --target "$WASM_TARGET" --locked
+  if grep -rqs 'wasm_bindgen_test' crate/src crate/tests; then
+    wasm_tests -p mm-model
+  fi
+}
+
+conformance() {
+  # Only the directory's absence is tolerated; any failure of `pinlab check` fails the run.
+  if [ ! -d "$CONFORMANCE_DIR" ]; then
+    echo "skipped: $CONFORMANCE_DIR does not exist"
+    return 0
+  fi
+  cargo build -p pinlab --locked
+  "$TARGET_DIR/debug/pinlab" check "$CONFORMANCE_DIR"
+}
+
+step "cargo fmt --check" cargo fmt --all -- --check
+step "clippy (native, workspace)" cargo clippy --workspace --all-targets --locked -- -D warnings
+step "clippy (wasm32, mm-web)" cargo clippy -p mm-web --target "$WASM_TARGET" --all-targets --locked -- -D warnings
+# --workspace, not the default members: mm-web's native build (yew compiles natively) is checked too.
+step "native tests (workspace)" cargo test --workspace --locked
+step "mm-model on wasm32" model_wasm
+step "browser tests (mm-web, headless chromium)" wasm_tests -p mm-web
+step "conformance (pinlab check)" conformance
+step "end-to-end (trunk release build + playwright)" "$ROOT/scripts/e2e.sh"
+echo "test: all steps passed in $((SECONDS - T0))s"
