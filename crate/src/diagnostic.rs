@@ -51,6 +51,54 @@ impl Diagnostic {
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
+
+    /// Renders the diagnostic as rustc-like plain text (no colour), quoting its line of `text`:
+    ///
+    /// ```text
+    /// error: unknown statement `wrtie`
+    ///  --> demo.pin:3:1
+    ///   |
+    /// 3 | wrtie buf 0
+    ///   | ^^^^^
+    ///   = hint: did you mean `write`?
+    /// ```
+    ///
+    /// The caret underlines the span on its first line (at least one column). Tabs in the quoted
+    /// line are shown as spaces and other control characters as U+FFFD, so the text stays
+    /// printable and the caret stays aligned.
+    pub fn render(&self, text: &str, file_name: &str) -> String {
+        let label = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        let line_no = self.line.to_string();
+        let pad = " ".repeat(line_no.len());
+        let mut start = self.span.start.min(text.len());
+        while !text.is_char_boundary(start) {
+            start -= 1;
+        }
+        let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+        let shown: String = text[line_start..line_end]
+            .trim_end_matches('\r')
+            .chars()
+            .map(|c| match c {
+                '\t' => ' ',
+                c if c.is_control() => '\u{FFFD}',
+                c => c,
+            })
+            .collect();
+        let caret_col = text[line_start..start].chars().count();
+        let end = self.span.end.clamp(start, line_end);
+        let width = text.get(start..end).map_or(0, |s| s.chars().count()).max(1);
+        let mut out = format!("{label}: {}\n{pad}--> {file_name}:{}:{}\n", self.message, self.line, self.col);
+        out.push_str(&format!("{pad} |\n{line_no} | {}\n", shown.trim_end()));
+        out.push_str(&format!("{pad} | {}{}\n", " ".repeat(caret_col), "^".repeat(width)));
+        if let Some(hint) = &self.hint {
+            out.push_str(&format!("{pad} = hint: {hint}\n"));
+        }
+        out
+    }
 }
 
 /// 1-based line and character column of byte offset `at` in `text` (clamped to the text).
