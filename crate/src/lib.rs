@@ -27,6 +27,7 @@
 pub mod cost;
 pub mod diagnostic;
 pub mod invariants;
+pub mod itree;
 pub mod kernel;
 pub mod run;
 pub mod scheme;
