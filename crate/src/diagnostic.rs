@@ -36,11 +36,21 @@ impl Diagnostic {
     /// An error at `span` of `text`.
     pub fn error(text: &str, span: Span, message: impl Into<String>) -> Self {
         let (line, col) = line_col(text, span.start);
-        Diagnostic { severity: Severity::Error, span, line, col, message: message.into(), hint: None }
+        Diagnostic {
+            severity: Severity::Error,
+            span,
+            line,
+            col,
+            message: message.into(),
+            hint: None,
+        }
     }
     /// A warning at `span` of `text`.
     pub fn warning(text: &str, span: Span, message: impl Into<String>) -> Self {
-        Diagnostic { severity: Severity::Warning, ..Diagnostic::error(text, span, message) }
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(text, span, message)
+        }
     }
     /// Adds a hint.
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
@@ -91,9 +101,16 @@ impl Diagnostic {
         let caret_col = text[line_start..start].chars().count();
         let end = self.span.end.clamp(start, line_end);
         let width = text.get(start..end).map_or(0, |s| s.chars().count()).max(1);
-        let mut out = format!("{label}: {}\n{pad}--> {file_name}:{}:{}\n", self.message, self.line, self.col);
+        let mut out = format!(
+            "{label}: {}\n{pad}--> {file_name}:{}:{}\n",
+            self.message, self.line, self.col
+        );
         out.push_str(&format!("{pad} |\n{line_no} | {}\n", shown.trim_end()));
-        out.push_str(&format!("{pad} | {}{}\n", " ".repeat(caret_col), "^".repeat(width)));
+        out.push_str(&format!(
+            "{pad} | {}{}\n",
+            " ".repeat(caret_col),
+            "^".repeat(width)
+        ));
         if let Some(hint) = &self.hint {
             out.push_str(&format!("{pad} = hint: {hint}\n"));
         }

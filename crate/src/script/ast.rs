@@ -104,8 +104,12 @@ pub struct Script {
 }
 
 /// The statement forms of the language.
+///
+/// Serialized adjacently tagged (`{"stmt": "scheme", "args": "refcount"}`): serde cannot
+/// serialize an internally tagged newtype variant that holds a string or a list (`Scheme`,
+/// `Kernel`, `Cost`, `Schedule`).
 #[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(tag = "stmt", rename_all = "kebab-case")]
+#[serde(tag = "stmt", content = "args", rename_all = "kebab-case")]
 pub enum StmtKind {
     /// `scheme legacy|refcount|fake-vma`
     Scheme(SchemeKind),

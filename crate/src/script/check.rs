@@ -31,7 +31,10 @@ fn known_cost_name(name: &str) -> bool {
 
 /// Every cost table entry name, for hints.
 fn cost_names() -> Vec<&'static str> {
-    crate::cost::Primitive::ALL.iter().map(|p| p.name()).collect()
+    crate::cost::Primitive::ALL
+        .iter()
+        .map(|p| p.name())
+        .collect()
 }
 
 /// Is `name` a violation (or informational event) that `expect violation` can name?
@@ -41,12 +44,18 @@ fn known_violation_name(name: &str) -> bool {
 
 /// Every violation name, for hints.
 fn violation_names() -> Vec<&'static str> {
-    crate::invariants::ViolationKind::ALL.iter().map(|v| v.name()).collect()
+    crate::invariants::ViolationKind::ALL
+        .iter()
+        .map(|v| v.name())
+        .collect()
 }
 
 /// Resolves the names of `script` (parsed from `text`) and returns the problems found.
 pub(super) fn check(text: &str, script: &Script) -> Vec<Diagnostic> {
-    let mut checker = Checker { text, ..Checker::default() };
+    let mut checker = Checker {
+        text,
+        ..Checker::default()
+    };
     checker.collect_threads(&script.stmts);
     checker.procs.insert("main".to_string(), Process::default());
     checker.stmts(&script.stmts, 0);
@@ -119,7 +128,8 @@ impl<'t> Checker<'t> {
 
     /// Records a warning.
     fn warning(&mut self, span: Span, msg: String, hint: String) {
-        self.diags.push(Diagnostic::warning(self.text, span, msg).with_hint(hint));
+        self.diags
+            .push(Diagnostic::warning(self.text, span, msg).with_hint(hint));
     }
 
     /// Collects thread names (top-level blocks only; the parser rejects others), reporting
@@ -128,8 +138,15 @@ impl<'t> Checker<'t> {
         for stmt in stmts {
             if let StmtKind::Thread { name, .. } = &stmt.kind {
                 if let Some(prev) = self.threads.get(&name.name) {
-                    let msg = format!("thread `{}` is already defined on line {prev}", clip(&name.name));
-                    self.error(name.span.clone(), msg, Some("give each thread its own name".into()));
+                    let msg = format!(
+                        "thread `{}` is already defined on line {prev}",
+                        clip(&name.name)
+                    );
+                    self.error(
+                        name.span.clone(),
+                        msg,
+                        Some("give each thread its own name".into()),
+                    );
                 } else {
                     self.threads.insert(name.name.clone(), stmt.line);
                 }
@@ -156,21 +173,44 @@ impl<'t> Checker<'t> {
                             Some(s) => format!("did you mean `{s}`?"),
                             None => format!("cost entries: {}", names.join(", ")),
                         };
-                        self.error(name.span.clone(), format!("unknown cost entry `{}`", clip(&name.name)), Some(hint));
+                        self.error(
+                            name.span.clone(),
+                            format!("unknown cost entry `{}`", clip(&name.name)),
+                            Some(hint),
+                        );
                     }
                 }
             }
             StmtKind::File { name, pages, .. } => {
                 if let Some(prev) = self.files.get(&name.name) {
-                    let msg = format!("file `{}` is already declared on line {}", clip(&name.name), prev.line);
-                    self.error(name.span.clone(), msg, Some("give each file its own name".into()));
+                    let msg = format!(
+                        "file `{}` is already declared on line {}",
+                        clip(&name.name),
+                        prev.line
+                    );
+                    self.error(
+                        name.span.clone(),
+                        msg,
+                        Some("give each file its own name".into()),
+                    );
                 } else {
-                    self.files.insert(name.name.clone(), File { pages: *pages, line: stmt.line });
+                    self.files.insert(
+                        name.name.clone(),
+                        File {
+                            pages: *pages,
+                            line: stmt.line,
+                        },
+                    );
                 }
             }
-            StmtKind::MmapFile { vma, file, range, .. } => {
-                let Some(file_pages) = self.file(file) else { return };
-                let Some(r) = self.range(stmt, &file.span, *range, file_pages, "file", &file.name) else {
+            StmtKind::MmapFile {
+                vma, file, range, ..
+            } => {
+                let Some(file_pages) = self.file(file) else {
+                    return;
+                };
+                let Some(r) = self.range(stmt, &file.span, *range, file_pages, "file", &file.name)
+                else {
                     return;
                 };
                 self.map(vma, r.end - r.start, stmt.line);
@@ -202,13 +242,25 @@ impl<'t> Checker<'t> {
                 self.schedule = Some(stmt.line);
                 if self.threads.is_empty() {
                     let msg = "`schedule` without any `thread` block".to_string();
-                    self.error(stmt.span.clone(), msg, Some("define threads with `thread NAME {`".into()));
+                    self.error(
+                        stmt.span.clone(),
+                        msg,
+                        Some("define threads with `thread NAME {`".into()),
+                    );
                     return;
                 }
                 for name in names {
                     if !self.threads.contains_key(&name.name) {
-                        let hint = self.hint_among(&name.name, self.threads.keys().map(String::as_str), "threads");
-                        self.error(name.span.clone(), format!("unknown thread `{}`", clip(&name.name)), Some(hint));
+                        let hint = self.hint_among(
+                            &name.name,
+                            self.threads.keys().map(String::as_str),
+                            "threads",
+                        );
+                        self.error(
+                            name.span.clone(),
+                            format!("unknown thread `{}`", clip(&name.name)),
+                            Some(hint),
+                        );
                     }
                 }
             }
@@ -216,7 +268,12 @@ impl<'t> Checker<'t> {
     }
 
     /// A "did you mean" hint over `candidates`, or their list.
-    fn hint_among<'c>(&self, name: &str, candidates: impl Iterator<Item = &'c str> + Clone, what: &str) -> String {
+    fn hint_among<'c>(
+        &self,
+        name: &str,
+        candidates: impl Iterator<Item = &'c str> + Clone,
+        what: &str,
+    ) -> String {
         match suggest(name, candidates.clone()) {
             Some(s) => format!("did you mean `{s}`?"),
             None => {
@@ -233,14 +290,28 @@ impl<'t> Checker<'t> {
     /// Declares VMA `vma` of `pages` pages in `main`.
     fn map(&mut self, vma: &Ident, pages: u32, line: u32) {
         let text = self.text;
-        let Some(main) = self.procs.get_mut("main") else { return };
+        let Some(main) = self.procs.get_mut("main") else {
+            return;
+        };
         if let Some(prev) = main.vmas.get(&vma.name).filter(|v| v.unmapped.is_none()) {
-            let msg = format!("VMA `{}` is already mapped on line {}", clip(&vma.name), prev.line);
-            let d = Diagnostic::error(text, vma.span.clone(), msg).with_hint("give each VMA of a process its own name");
+            let msg = format!(
+                "VMA `{}` is already mapped on line {}",
+                clip(&vma.name),
+                prev.line
+            );
+            let d = Diagnostic::error(text, vma.span.clone(), msg)
+                .with_hint("give each VMA of a process its own name");
             self.diags.push(d);
             return;
         }
-        main.vmas.insert(vma.name.clone(), Vma { pages, line, unmapped: None });
+        main.vmas.insert(
+            vma.name.clone(),
+            Vma {
+                pages,
+                line,
+                unmapped: None,
+            },
+        );
     }
 
     /// Resolves a file name to its size.
@@ -249,7 +320,11 @@ impl<'t> Checker<'t> {
             return Some(f.pages);
         }
         let hint = self.hint_among(&file.name, self.files.keys().map(String::as_str), "files");
-        self.error(file.span.clone(), format!("unknown file `{}`", clip(&file.name)), Some(hint));
+        self.error(
+            file.span.clone(),
+            format!("unknown file `{}`", clip(&file.name)),
+            Some(hint),
+        );
         None
     }
 
@@ -259,7 +334,11 @@ impl<'t> Checker<'t> {
             Some(proc_) => {
                 if let Some(line) = proc_.exited {
                     let msg = format!("process `{}` exited on line {line}", clip(&p.name));
-                    self.warning(p.span.clone(), msg, "operations of an exited process fail".into());
+                    self.warning(
+                        p.span.clone(),
+                        msg,
+                        "operations of an exited process fail".into(),
+                    );
                 }
                 true
             }
@@ -268,7 +347,11 @@ impl<'t> Checker<'t> {
                     Some(s) => format!("did you mean `{s}`?"),
                     None => "processes are `main` and those created by `fork NAME`".to_string(),
                 };
-                self.error(p.span.clone(), format!("unknown process `{}`", clip(&p.name)), Some(hint));
+                self.error(
+                    p.span.clone(),
+                    format!("unknown process `{}`", clip(&p.name)),
+                    Some(hint),
+                );
                 false
             }
         }
@@ -277,18 +360,36 @@ impl<'t> Checker<'t> {
     /// Resolves VMA `vma` of process `proc_name` to its length. Warns (and returns `None`) for an
     /// unmapped VMA.
     fn vma(&mut self, proc_name: &str, vma: &Ident) -> Option<u32> {
-        let found = self.procs.get(proc_name).and_then(|p| p.vmas.get(&vma.name)).cloned();
+        let found = self
+            .procs
+            .get(proc_name)
+            .and_then(|p| p.vmas.get(&vma.name))
+            .cloned();
         match found {
-            Some(Vma { unmapped: Some(line), .. }) => {
+            Some(Vma {
+                unmapped: Some(line),
+                ..
+            }) => {
                 let msg = format!("VMA `{}` was unmapped on line {line}", clip(&vma.name));
-                self.warning(vma.span.clone(), msg, "the operation will fail with EFAULT".into());
+                self.warning(
+                    vma.span.clone(),
+                    msg,
+                    "the operation will fail with EFAULT".into(),
+                );
                 None
             }
             Some(v) => Some(v.pages),
             None => {
-                let other = self.procs.iter().find(|(_, p)| p.vmas.contains_key(&vma.name)).map(|(n, _)| n.clone());
+                let other = self
+                    .procs
+                    .iter()
+                    .find(|(_, p)| p.vmas.contains_key(&vma.name))
+                    .map(|(n, _)| n.clone());
                 let hint = match other {
-                    Some(owner) => format!("`{}` is a VMA of process `{owner}`: prefix the statement with `{owner}:`", clip(&vma.name)),
+                    Some(owner) => format!(
+                        "`{}` is a VMA of process `{owner}`: prefix the statement with `{owner}:`",
+                        clip(&vma.name)
+                    ),
                     None => {
                         let names: Vec<&str> = self
                             .procs
@@ -298,7 +399,11 @@ impl<'t> Checker<'t> {
                         self.hint_among(&vma.name, names.iter().copied(), "VMAs")
                     }
                 };
-                let msg = format!("unknown VMA `{}` in process `{}`", clip(&vma.name), clip(proc_name));
+                let msg = format!(
+                    "unknown VMA `{}` in process `{}`",
+                    clip(&vma.name),
+                    clip(proc_name)
+                );
                 self.error(vma.span.clone(), msg, Some(hint));
                 None
             }
@@ -314,14 +419,20 @@ impl<'t> Checker<'t> {
             Some(s) => format!("did you mean `{s}`?"),
             None => "acquire it first with `gup`, `get` or `vmsplice`".to_string(),
         };
-        let msg = format!("handle `{}` is used before any `gup`, `get` or `vmsplice` acquires it", clip(&handle.name));
+        let msg = format!(
+            "handle `{}` is used before any `gup`, `get` or `vmsplice` acquires it",
+            clip(&handle.name)
+        );
         self.error(handle.span.clone(), msg, Some(hint));
         None
     }
 
     /// Records the acquisition of `handle` covering `pages` pages (if known).
     fn acquire(&mut self, handle: &Ident, pages: Option<u32>) {
-        let entry = self.handles.entry(handle.name.clone()).or_insert(Handle { pages: None });
+        let entry = self
+            .handles
+            .entry(handle.name.clone())
+            .or_insert(Handle { pages: None });
         entry.pages = match (entry.pages, pages) {
             (Some(a), Some(b)) => Some(a.max(b)),
             (a, b) => a.or(b),
@@ -330,13 +441,29 @@ impl<'t> Checker<'t> {
 
     /// Checks `range` against an object of `len` pages; returns the resolved range. The error
     /// points at the range as written (the first range token after `after`).
-    fn range(&mut self, stmt: &Stmt, after: &Span, range: PageRange, len: u32, what: &str, name: &str) -> Option<std::ops::Range<u32>> {
+    fn range(
+        &mut self,
+        stmt: &Stmt,
+        after: &Span,
+        range: PageRange,
+        len: u32,
+        what: &str,
+        name: &str,
+    ) -> Option<std::ops::Range<u32>> {
         if let Some(r) = range.resolve(len) {
             return Some(r);
         }
         let span = self.range_span(stmt, after);
-        let msg = format!("range `{range}` is outside {what} `{}`, which has {len} page{}", clip(name), if len == 1 { "" } else { "s" });
-        let hint = if len == 1 { "its only page is 0".to_string() } else { format!("its pages are 0..{len}") };
+        let msg = format!(
+            "range `{range}` is outside {what} `{}`, which has {len} page{}",
+            clip(name),
+            if len == 1 { "" } else { "s" }
+        );
+        let hint = if len == 1 {
+            "its only page is 0".to_string()
+        } else {
+            format!("its pages are 0..{len}")
+        };
         self.error(span, msg, Some(hint));
         None
     }
@@ -362,8 +489,16 @@ impl<'t> Checker<'t> {
             return;
         }
         let span = self.range_span(stmt, &vma.span);
-        let msg = format!("page {page} is outside VMA `{}`, which has {len} page{}", clip(&vma.name), if len == 1 { "" } else { "s" });
-        let hint = if len == 1 { "its only page is 0".to_string() } else { format!("its pages are 0 to {}", len - 1) };
+        let msg = format!(
+            "page {page} is outside VMA `{}`, which has {len} page{}",
+            clip(&vma.name),
+            if len == 1 { "" } else { "s" }
+        );
+        let hint = if len == 1 {
+            "its only page is 0".to_string()
+        } else {
+            format!("its pages are 0 to {}", len - 1)
+        };
         self.error(span, msg, Some(hint));
     }
 
@@ -375,7 +510,13 @@ impl<'t> Checker<'t> {
                     self.range(stmt, &vma.span, *range, len, "VMA", &vma.name);
                 }
             }
-            Op::Gup { handle, vma, range, .. } | Op::Get { handle, vma, range, .. } | Op::Vmsplice { handle, vma, range } => {
+            Op::Gup {
+                handle, vma, range, ..
+            }
+            | Op::Get {
+                handle, vma, range, ..
+            }
+            | Op::Vmsplice { handle, vma, range } => {
                 let pages = self
                     .vma(proc_name, vma)
                     .and_then(|len| self.range(stmt, &vma.span, *range, len, "VMA", &vma.name))
@@ -405,13 +546,24 @@ impl<'t> Checker<'t> {
                 self.file(file);
             }
             Op::Reclaim { target: None, .. } => {}
-            Op::Reclaim { target: Some(target), range } => {
+            Op::Reclaim {
+                target: Some(target),
+                range,
+            } => {
                 let as_file = self.files.get(&target.name).map(|f| f.pages);
-                let as_vma = self.procs.get(proc_name).and_then(|p| p.vmas.get(&target.name)).is_some();
+                let as_vma = self
+                    .procs
+                    .get(proc_name)
+                    .and_then(|p| p.vmas.get(&target.name))
+                    .is_some();
                 match (as_file, as_vma) {
                     (Some(_), true) => {
                         let msg = format!("`{}` names both a file and a VMA", clip(&target.name));
-                        self.error(target.span.clone(), msg, Some("rename one of them so `reclaim` knows which is meant".into()));
+                        self.error(
+                            target.span.clone(),
+                            msg,
+                            Some("rename one of them so `reclaim` knows which is meant".into()),
+                        );
                     }
                     (Some(len), false) => {
                         self.range(stmt, &target.span, *range, len, "file", &target.name);
@@ -427,7 +579,10 @@ impl<'t> Checker<'t> {
                 if let Some(len) = self.file(file) {
                     if *pages > len {
                         let span = self.range_span(stmt, &file.span);
-                        let msg = format!("`truncate` cannot grow file `{}` from {len} to {pages} pages", clip(&file.name));
+                        let msg = format!(
+                            "`truncate` cannot grow file `{}` from {len} to {pages} pages",
+                            clip(&file.name)
+                        );
                         self.error(span, msg, Some(format!("truncate to at most {len} pages")));
                     }
                 }
@@ -437,18 +592,44 @@ impl<'t> Checker<'t> {
                     let msg = if prev.line == 0 {
                         format!("process `{}` already exists", clip(&child.name))
                     } else {
-                        format!("process `{}` is already created on line {}", clip(&child.name), prev.line)
+                        format!(
+                            "process `{}` is already created on line {}",
+                            clip(&child.name),
+                            prev.line
+                        )
                     };
-                    self.error(child.span.clone(), msg, Some("give each process its own name".into()));
+                    self.error(
+                        child.span.clone(),
+                        msg,
+                        Some("give each process its own name".into()),
+                    );
                     return;
                 }
-                let vmas = self.procs.get(proc_name).map(|p| p.vmas.clone()).unwrap_or_default();
-                let vmas = vmas.into_iter().filter(|(_, v)| v.unmapped.is_none()).collect();
-                self.procs.insert(child.name.clone(), Process { vmas, line: stmt.line, exited: None });
+                let vmas = self
+                    .procs
+                    .get(proc_name)
+                    .map(|p| p.vmas.clone())
+                    .unwrap_or_default();
+                let vmas = vmas
+                    .into_iter()
+                    .filter(|(_, v)| v.unmapped.is_none())
+                    .collect();
+                self.procs.insert(
+                    child.name.clone(),
+                    Process {
+                        vmas,
+                        line: stmt.line,
+                        exited: None,
+                    },
+                );
             }
             Op::Munmap { vma } => {
                 if self.vma(proc_name, vma).is_some() {
-                    if let Some(v) = self.procs.get_mut(proc_name).and_then(|p| p.vmas.get_mut(&vma.name)) {
+                    if let Some(v) = self
+                        .procs
+                        .get_mut(proc_name)
+                        .and_then(|p| p.vmas.get_mut(&vma.name))
+                    {
                         v.unmapped = Some(stmt.line);
                     }
                 }
@@ -475,7 +656,11 @@ impl<'t> Checker<'t> {
                         Some(s) => format!("did you mean `{s}`?"),
                         None => format!("violations: {}", names.join(", ")),
                     };
-                    self.error(name.span.clone(), format!("unknown violation `{}`", clip(&name.name)), Some(hint));
+                    self.error(
+                        name.span.clone(),
+                        format!("unknown violation `{}`", clip(&name.name)),
+                        Some(hint),
+                    );
                 }
             }
             Expect::Pinned { vma, page, .. } | Expect::Page { vma, page, .. } => {
@@ -486,7 +671,11 @@ impl<'t> Checker<'t> {
             Expect::CostCompare { left, right, .. } => {
                 if left == right {
                     let msg = format!("`expect cost` compares scheme `{left}` with itself");
-                    self.warning(stmt.span.clone(), msg, "compare two different schemes".into());
+                    self.warning(
+                        stmt.span.clone(),
+                        msg,
+                        "compare two different schemes".into(),
+                    );
                 }
             }
         }

@@ -46,8 +46,8 @@ pub(super) enum TokenKind {
     LBracket,
     /// `]`
     RBracket,
-    /// Something that is not a token; the message says what.
-    Error(String),
+    /// Something that is not a token: a message and a hint.
+    Error(String, &'static str),
 }
 
 /// A token: its kind and its byte span in the whole script text.
@@ -98,17 +98,23 @@ pub(super) fn lex_line(line: &str, base: usize) -> (Vec<Token>, usize) {
                 pos += 1;
                 if bytes.get(pos).is_some_and(u8::is_ascii_digit) {
                     pos = digits_end(bytes, pos);
-                    if bytes.get(pos).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'.') {
+                    if bytes
+                        .get(pos)
+                        .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'.')
+                    {
                         pos = junk_end(bytes, pos);
-                        TokenKind::Error(format!(
-                            "malformed count `{}`",
-                            clip(&line[start..pos])
-                        ))
+                        TokenKind::Error(
+                            format!("malformed count `{}`", clip(&line[start..pos])),
+                            "a count is `+N` or `-N`",
+                        )
                     } else {
                         TokenKind::Signed
                     }
                 } else {
-                    TokenKind::Error(format!("`{}` must be followed by a number", b as char))
+                    TokenKind::Error(
+                        format!("`{}` must be followed by a number", b as char),
+                        "write `+N` or `-N` with no space after the sign",
+                    )
                 }
             }
             b'=' => single(&mut pos, TokenKind::Eq),
@@ -122,10 +128,10 @@ pub(super) fn lex_line(line: &str, base: usize) -> (Vec<Token>, usize) {
             b']' => single(&mut pos, TokenKind::RBracket),
             b'.' => {
                 pos = junk_end(bytes, pos);
-                TokenKind::Error(format!(
-                    "unexpected `{}`: a range needs a start, as in `0..4`",
-                    clip(&line[start..pos])
-                ))
+                TokenKind::Error(
+                    format!("unexpected `{}`", clip(&line[start..pos])),
+                    "a range needs a start, as in `0..4`",
+                )
             }
             _ => {
                 // A run of characters that start no token (unicode whitespace included, which
@@ -137,10 +143,16 @@ pub(super) fn lex_line(line: &str, base: usize) -> (Vec<Token>, usize) {
                 // `pos` stops on an ASCII byte or at the end, so it is a char boundary.
                 let junk = &line[start..pos];
                 let first = junk.chars().next().unwrap_or('?');
-                TokenKind::Error(format!("unexpected character {}", describe_char(first)))
+                TokenKind::Error(
+                    format!("unexpected character {}", describe_char(first)),
+                    "scripts are ASCII outside comments; `#` starts a comment",
+                )
             }
         };
-        tokens.push(Token { kind, span: base + start..base + pos });
+        tokens.push(Token {
+            kind,
+            span: base + start..base + pos,
+        });
     }
     (tokens, bytes.len())
 }
@@ -158,7 +170,9 @@ fn starts_token(b: u8) -> bool {
 
 /// The end of a word starting at `pos`.
 fn word_end(bytes: &[u8], mut pos: usize) -> usize {
-    while pos < bytes.len() && (bytes[pos].is_ascii_alphanumeric() || bytes[pos] == b'_' || bytes[pos] == b'-') {
+    while pos < bytes.len()
+        && (bytes[pos].is_ascii_alphanumeric() || bytes[pos] == b'_' || bytes[pos] == b'-')
+    {
         pos += 1;
     }
     pos
@@ -190,10 +204,18 @@ fn number(bytes: &[u8], start: usize) -> (usize, TokenKind) {
         let end = digits_end(bytes, end_start);
         if end == end_start {
             let stop = junk_end(bytes, end_start);
-            return (stop, TokenKind::Error("a range needs an end, as in `0..4`".into()));
+            return (
+                stop,
+                TokenKind::Error(
+                    "a range needs an end".into(),
+                    "ranges are half-open: `0..4` is pages 0 to 3",
+                ),
+            );
         }
         pos = end;
-        kind = TokenKind::Range { dots_at: int_end - start };
+        kind = TokenKind::Range {
+            dots_at: int_end - start,
+        };
     } else if bytes.get(pos) == Some(&b'.') && bytes.get(pos + 1).is_some_and(u8::is_ascii_digit) {
         pos = digits_end(bytes, pos + 1);
         kind = TokenKind::Decimal;
@@ -206,18 +228,26 @@ fn number(bytes: &[u8], start: usize) -> (usize, TokenKind) {
     let suffix = &bytes[suffix_start..stop];
     let is_unit = matches!(suffix, b"ns" | b"us" | b"ms");
     if is_unit && matches!(kind, TokenKind::Int | TokenKind::Decimal) {
-        return (stop, TokenKind::Duration { unit_at: suffix_start - start });
+        return (
+            stop,
+            TokenKind::Duration {
+                unit_at: suffix_start - start,
+            },
+        );
     }
     let text = String::from_utf8_lossy(&bytes[start..stop]).into_owned();
-    let msg = if matches!(kind, TokenKind::Range { .. }) || suffix.first() == Some(&b'.') {
-        format!("malformed number `{}`", clip(&text))
+    let err = if matches!(kind, TokenKind::Range { .. }) || suffix.first() == Some(&b'.') {
+        TokenKind::Error(
+            format!("malformed number `{}`", clip(&text)),
+            "numbers are `42`, `1.5`, ranges `0..4`, durations `250ns`",
+        )
     } else {
-        format!(
-            "`{}` is not a number or a duration (durations take the units ns, us or ms)",
-            clip(&text)
+        TokenKind::Error(
+            format!("`{}` is not a number or a duration", clip(&text)),
+            "durations take the units ns, us or ms: `250ns`, `2us`, `1ms`",
         )
     };
-    (stop, TokenKind::Error(msg))
+    (stop, err)
 }
 
 /// Names a character for a message: printable ones quoted, others as `U+XXXX`.
@@ -245,12 +275,17 @@ mod tests {
     use super::*;
 
     fn kinds(line: &str) -> Vec<(TokenKind, &str)> {
-        lex_line(line, 0).0.into_iter().map(|t| (t.kind, &line[t.span])).collect()
+        lex_line(line, 0)
+            .0
+            .into_iter()
+            .map(|t| (t.kind, &line[t.span]))
+            .collect()
     }
 
     #[test]
     fn lexes_every_token_kind() {
-        let toks = kinds("child: gup io buf 0..4 x1.2 250ns 10.5ns 5.19 +3 -2 pages=4 { } , < > [ ] # c");
+        let toks =
+            kinds("child: gup io buf 0..4 x1.2 250ns 10.5ns 5.19 +3 -2 pages=4 { } , < > [ ] # c");
         let texts: Vec<&str> = toks.iter().map(|t| t.1).collect();
         assert_eq!(
             texts,
@@ -259,13 +294,16 @@ mod tests {
                 "-2", "pages", "=", "4", "{", "}", ",", "<", ">", "[", "]"
             ]
         );
-        assert!(toks.iter().all(|t| !matches!(t.0, TokenKind::Error(_))));
+        assert!(toks.iter().all(|t| !matches!(t.0, TokenKind::Error(..))));
     }
 
     #[test]
     fn junk_is_an_error_token() {
         let toks = kinds("read \u{0}\u{1}é buf 3.. 2sec ..4");
-        let errors = toks.iter().filter(|t| matches!(t.0, TokenKind::Error(_))).count();
+        let errors = toks
+            .iter()
+            .filter(|t| matches!(t.0, TokenKind::Error(..)))
+            .count();
         assert_eq!(errors, 4, "{toks:?}");
     }
 }

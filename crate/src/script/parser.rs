@@ -9,8 +9,8 @@ use std::collections::HashMap;
 
 use crate::script::lexer::{clip, lex_line, Token, TokenKind};
 use crate::script::{
-    Cmp, DmaDir, Duration, Expect, GupFlags, Ident, Op, PageField, PageRange, Script, Setting, Span,
-    Stmt, StmtKind,
+    Cmp, DmaDir, Duration, Expect, GupFlags, Ident, Op, PageField, PageRange, Script, Setting,
+    Span, Stmt, StmtKind,
 };
 use crate::settings::{CounterMode, Era, FsKind, GupFastMode, WritebackPolicy, Zone, MAX_STEPS};
 use crate::{Diagnostic, OpResult, SchemeKind};
@@ -89,13 +89,24 @@ fn syntax(keyword: &str) -> &'static str {
         "repeat" => "repeat N {",
         "thread" => "thread NAME {",
         "schedule" => "schedule THREAD THREAD ...",
+        "expect ok" => "expect ok [under SCHEME, ...]",
+        "expect violation" => "expect violation NAME [under SCHEME, ...]",
+        "expect no-violation" => "expect no-violation NAME [under SCHEME, ...]",
+        "expect result" => "expect result ERRNO|ok|fallback [under SCHEME, ...]",
+        "expect pinned" => "expect pinned VMA PAGE [under SCHEME, ...]",
+        "expect not-pinned" => "expect not-pinned VMA PAGE [under SCHEME, ...]",
+        "expect page" => "expect page VMA PAGE [refcount=N] [mapcount=N] [pincount=N] [dirty=yes|no] [under SCHEME, ...]",
+        "expect cost" => "expect cost >|< DURATION  or  expect cost SCHEME >|< SCHEME [xF]  [under SCHEME, ...]",
         "expect" => "expect ok | violation NAME | no-violation NAME | result ERRNO|ok|fallback | pinned VMA PAGE | not-pinned VMA PAGE | page VMA PAGE [refcount=N] [mapcount=N] [pincount=N] [dirty=yes|no] | cost < DURATION | cost SCHEME >|< SCHEME [xF]  [under SCHEME, ...]",
         _ => "",
     }
 }
 
 /// The closest candidate to `word` by edit distance, if it is close enough to be a likely typo.
-pub(super) fn suggest<'c>(word: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
+pub(super) fn suggest<'c>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'c str>,
+) -> Option<&'c str> {
     if word.is_empty() || word.len() > 40 {
         return None;
     }
@@ -146,7 +157,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 /// A "did you mean" hint, or a list of the valid spellings when nothing is close.
-fn choice_hint<'c>(word: &str, candidates: &[&'c str]) -> String {
+fn choice_hint(word: &str, candidates: &[&str]) -> String {
     match suggest(word, candidates.iter().copied()) {
         Some(s) => format!("did you mean `{s}`?"),
         None => format!("expected one of: {}", candidates.join(", ")),
@@ -158,7 +169,11 @@ pub(super) fn parse(text: &str) -> (Script, Vec<Diagnostic>) {
     let mut parser = Parser {
         text,
         diags: Vec::new(),
-        frames: vec![Frame { kind: FrameKind::Top, header: None, stmts: Vec::new() }],
+        frames: vec![Frame {
+            kind: FrameKind::Top,
+            header: None,
+            stmts: Vec::new(),
+        }],
         first_op_line: None,
         settings_seen: HashMap::new(),
     };
@@ -213,9 +228,11 @@ impl<'t> Parser<'t> {
         let (tokens, _) = lex_line(raw, base);
         let mut lex_errors = false;
         for tok in &tokens {
-            if let TokenKind::Error(msg) = &tok.kind {
+            if let TokenKind::Error(msg, hint) = &tok.kind {
                 lex_errors = true;
-                self.diags.push(Diagnostic::error(self.text, tok.span.clone(), msg.clone()));
+                self.diags.push(
+                    Diagnostic::error(self.text, tok.span.clone(), msg.clone()).with_hint(*hint),
+                );
             }
         }
         let (Some(first), Some(last)) = (tokens.first(), tokens.last()) else {
@@ -229,11 +246,23 @@ impl<'t> Parser<'t> {
         if lex_errors {
             // Still track block structure, so that one bad header does not unbalance the rest.
             if last.kind == TokenKind::LBrace {
-                self.frames.push(Frame { kind: FrameKind::Discard, header: Some((line_no, span)), stmts: Vec::new() });
+                self.frames.push(Frame {
+                    kind: FrameKind::Discard,
+                    header: Some((line_no, span)),
+                    stmts: Vec::new(),
+                });
             }
             return;
         }
-        let mut lp = LineParser { text: self.text, toks: &tokens, pos: 0, end: span.end, errs: Vec::new(), keyword: "" };
+        let mut lp = LineParser {
+            text: self.text,
+            toks: &tokens,
+            pos: 0,
+            end: span.end,
+            errs: Vec::new(),
+            keyword: "",
+            syntax_key: "",
+        };
         if last.kind == TokenKind::LBrace {
             self.open_block(&mut lp, line_no, span);
             self.diags.append(&mut lp.errs);
@@ -248,17 +277,29 @@ impl<'t> Parser<'t> {
         let Some(kind) = res else { return };
         if let Some(kind) = self.check_placement(kind, &tokens, line_no) {
             if let Some(frame) = self.frames.last_mut() {
-                frame.stmts.push(Stmt { kind, span, line: line_no });
+                frame.stmts.push(Stmt {
+                    kind,
+                    span,
+                    line: line_no,
+                });
             }
         }
     }
 
     /// Checks that a statement may stand where it is (settings first, no declarations in
     /// `repeat`, `schedule` at top level). Returns it if so.
-    fn check_placement(&mut self, kind: StmtKind, tokens: &[Token], line_no: u32) -> Option<StmtKind> {
+    fn check_placement(
+        &mut self,
+        kind: StmtKind,
+        tokens: &[Token],
+        line_no: u32,
+    ) -> Option<StmtKind> {
         let head = tokens.first().map_or(0..0, |t| t.span.clone());
         let top = self.frames.len() == 1;
-        let in_repeat = self.frames.iter().any(|f| matches!(f.kind, FrameKind::Repeat(_)));
+        let in_repeat = self
+            .frames
+            .iter()
+            .any(|f| matches!(f.kind, FrameKind::Repeat(_)));
         let setting_key = match &kind {
             StmtKind::Scheme(_) => Some("scheme".to_string()),
             StmtKind::Kernel(_) => Some("kernel".to_string()),
@@ -268,7 +309,11 @@ impl<'t> Parser<'t> {
         };
         if let Some(key) = setting_key {
             if !top {
-                self.error(head, "settings cannot stand inside a block", "move it to the top of the script, before the first operation");
+                self.error(
+                    head,
+                    "settings cannot stand inside a block",
+                    "move it to the top of the script, before the first operation",
+                );
                 return None;
             }
             if let Some(op_line) = self.first_op_line {
@@ -282,7 +327,10 @@ impl<'t> Parser<'t> {
             if !key.is_empty() {
                 if let Some(prev) = self.settings_seen.get(&key) {
                     let msg = format!("`{key}` was already set on line {prev}; this one wins");
-                    self.diags.push(Diagnostic::warning(self.text, head, msg).with_hint("remove one of the two"));
+                    self.diags.push(
+                        Diagnostic::warning(self.text, head, msg)
+                            .with_hint("remove one of the two"),
+                    );
                 } else {
                     self.settings_seen.insert(key, line_no);
                 }
@@ -290,17 +338,33 @@ impl<'t> Parser<'t> {
             return Some(kind);
         }
         match &kind {
-            StmtKind::File { .. } | StmtKind::MmapFile { .. } | StmtKind::MmapAnon { .. } if in_repeat => {
-                self.error(head, "declarations cannot repeat", "declare files and mappings before the `repeat` block");
+            StmtKind::File { .. } | StmtKind::MmapFile { .. } | StmtKind::MmapAnon { .. }
+                if in_repeat =>
+            {
+                self.error(
+                    head,
+                    "declarations cannot repeat",
+                    "declare files and mappings before the `repeat` block",
+                );
                 None
             }
-            StmtKind::Op { op: Op::Fork { child }, .. } if in_repeat => {
-                let msg = format!("`fork {}` inside `repeat` would create process `{}` again in every iteration", child.name, child.name);
+            StmtKind::Op {
+                op: Op::Fork { child },
+                ..
+            } if in_repeat => {
+                let msg = format!(
+                    "`fork {}` inside `repeat` would create process `{}` again in every iteration",
+                    child.name, child.name
+                );
                 self.error(head, msg, "fork before the `repeat` block");
                 None
             }
             StmtKind::Schedule(_) if !top => {
-                self.error(head, "`schedule` must stand at the top level", "move it outside the block");
+                self.error(
+                    head,
+                    "`schedule` must stand at the top level",
+                    "move it outside the block",
+                );
                 None
             }
             _ => Some(kind),
@@ -311,7 +375,10 @@ impl<'t> Parser<'t> {
     fn open_block(&mut self, lp: &mut LineParser<'_>, line_no: u32, span: Span) {
         self.first_op_line.get_or_insert(line_no);
         let header = Some((line_no, span.clone()));
-        let discarding = self.frames.iter().any(|f| matches!(f.kind, FrameKind::Discard));
+        let discarding = self
+            .frames
+            .iter()
+            .any(|f| matches!(f.kind, FrameKind::Discard));
         let kind = match lp.block_header() {
             Some(kind) => kind,
             None => FrameKind::Discard,
@@ -321,29 +388,50 @@ impl<'t> Parser<'t> {
             _ if discarding => FrameKind::Discard,
             _ if self.frames.len() > MAX_DEPTH => {
                 let msg = format!("blocks nest too deeply (at most {MAX_DEPTH} levels)");
-                lp.errs.push(Diagnostic::error(self.text, span, msg).with_hint("flatten the script: multiply the counts of nested `repeat` blocks"));
+                lp.errs
+                    .push(Diagnostic::error(self.text, span, msg).with_hint(
+                        "flatten the script: multiply the counts of nested `repeat` blocks",
+                    ));
                 FrameKind::Discard
             }
             FrameKind::Thread(_) if self.frames.len() > 1 => {
                 lp.errs.push(
-                    Diagnostic::error(self.text, span, "`thread` blocks must stand at the top level")
-                        .with_hint("threads cannot nest or repeat; put `repeat` inside the thread instead"),
+                    Diagnostic::error(
+                        self.text,
+                        span,
+                        "`thread` blocks must stand at the top level",
+                    )
+                    .with_hint(
+                        "threads cannot nest or repeat; put `repeat` inside the thread instead",
+                    ),
                 );
                 FrameKind::Discard
             }
             other => other,
         };
-        self.frames.push(Frame { kind, header, stmts: Vec::new() });
+        self.frames.push(Frame {
+            kind,
+            header,
+            stmts: Vec::new(),
+        });
     }
 
     /// Handles a line starting with `}`.
     fn close_block(&mut self, tokens: &[Token], span: Span) {
         if tokens.len() > 1 {
             let rest = tokens[1].span.start..span.end;
-            self.error(rest, "`}` must stand on its own line", "put the rest on the next line");
+            self.error(
+                rest,
+                "`}` must stand on its own line",
+                "put the rest on the next line",
+            );
         }
         if self.frames.len() == 1 {
-            self.error(tokens[0].span.clone(), "unmatched `}`", "no `repeat` or `thread` block is open here");
+            self.error(
+                tokens[0].span.clone(),
+                "unmatched `}`",
+                "no `repeat` or `thread` block is open here",
+            );
             return;
         }
         self.pop_frame();
@@ -351,11 +439,21 @@ impl<'t> Parser<'t> {
 
     /// Closes the innermost block and adds it to its parent.
     fn pop_frame(&mut self) {
-        let Some(frame) = self.frames.pop() else { return };
-        let Some((line, span)) = frame.header else { return };
+        let Some(frame) = self.frames.pop() else {
+            return;
+        };
+        let Some((line, span)) = frame.header else {
+            return;
+        };
         let kind = match frame.kind {
-            FrameKind::Repeat(count) => StmtKind::Repeat { count, body: frame.stmts },
-            FrameKind::Thread(name) => StmtKind::Thread { name, body: frame.stmts },
+            FrameKind::Repeat(count) => StmtKind::Repeat {
+                count,
+                body: frame.stmts,
+            },
+            FrameKind::Thread(name) => StmtKind::Thread {
+                name,
+                body: frame.stmts,
+            },
             FrameKind::Top | FrameKind::Discard => return,
         };
         if let Some(parent) = self.frames.last_mut() {
@@ -366,9 +464,17 @@ impl<'t> Parser<'t> {
     /// Reports unclosed blocks and returns the script.
     fn finish(mut self) -> (Script, Vec<Diagnostic>) {
         while self.frames.len() > 1 {
-            if let Some(Frame { header: Some((_, span)), .. }) = self.frames.last() {
+            if let Some(Frame {
+                header: Some((_, span)),
+                ..
+            }) = self.frames.last()
+            {
                 let span = span.clone();
-                self.error(span, "this block is never closed", "add a line with `}` after its last statement");
+                self.error(
+                    span,
+                    "this block is never closed",
+                    "add a line with `}` after its last statement",
+                );
             }
             self.pop_frame();
         }
@@ -378,7 +484,8 @@ impl<'t> Parser<'t> {
 
     /// Records an error with a hint.
     fn error(&mut self, span: Span, msg: impl Into<String>, hint: impl Into<String>) {
-        self.diags.push(Diagnostic::error(self.text, span, msg).with_hint(hint));
+        self.diags
+            .push(Diagnostic::error(self.text, span, msg).with_hint(hint));
     }
 }
 
@@ -394,8 +501,19 @@ fn setting_name(s: &Setting) -> &'static str {
 
 /// Is `keyword` an operation (which ends the settings section)?
 fn is_op_keyword(keyword: &str) -> bool {
-    !matches!(keyword, "" | "scheme" | "kernel" | "set" | "cost" | "file" | "mmap" | "expect" | "schedule" | "repeat" | "thread")
-        && KEYWORDS.contains(&keyword)
+    !matches!(
+        keyword,
+        "" | "scheme"
+            | "kernel"
+            | "set"
+            | "cost"
+            | "file"
+            | "mmap"
+            | "expect"
+            | "schedule"
+            | "repeat"
+            | "thread"
+    ) && KEYWORDS.contains(&keyword)
 }
 
 /// What follows the required operands of a statement: flags, `key=value` options, an optional
@@ -419,7 +537,10 @@ impl Tail<'_> {
     }
     /// The value token of option `key`.
     fn opt(&self, key: &str) -> Option<&Token> {
-        self.opts.iter().find(|(k, _, _)| *k == key).map(|(_, v, _)| *v)
+        self.opts
+            .iter()
+            .find(|(k, _, _)| *k == key)
+            .map(|(_, v, _)| *v)
     }
 }
 
@@ -437,11 +558,26 @@ struct TailSpec {
 
 impl TailSpec {
     /// Nothing may follow.
-    const NONE: TailSpec = TailSpec { flags: &[], keys: &[], range: false, under: false };
+    const NONE: TailSpec = TailSpec {
+        flags: &[],
+        keys: &[],
+        range: false,
+        under: false,
+    };
     /// Only a range may follow.
-    const RANGE: TailSpec = TailSpec { flags: &[], keys: &[], range: true, under: false };
+    const RANGE: TailSpec = TailSpec {
+        flags: &[],
+        keys: &[],
+        range: true,
+        under: false,
+    };
     /// Only an `under` list may follow.
-    const UNDER: TailSpec = TailSpec { flags: &[], keys: &[], range: false, under: true };
+    const UNDER: TailSpec = TailSpec {
+        flags: &[],
+        keys: &[],
+        range: false,
+        under: true,
+    };
 }
 
 /// Parses the tokens of one line.
@@ -458,6 +594,8 @@ struct LineParser<'t> {
     errs: Vec<Diagnostic>,
     /// The statement keyword, once read.
     keyword: &'static str,
+    /// Which syntax to show in hints (the keyword, or e.g. `expect page`).
+    syntax_key: &'static str,
 }
 
 /// A result whose error has already been recorded.
@@ -474,7 +612,9 @@ impl<'t> LineParser<'t> {
     }
     /// The next token's text if it is a word.
     fn peek_word(&self) -> Option<&'t str> {
-        self.peek().filter(|t| t.kind == TokenKind::Word).map(|t| self.tok_text(t))
+        self.peek()
+            .filter(|t| t.kind == TokenKind::Word)
+            .map(|t| self.tok_text(t))
     }
     /// Takes the next token.
     fn bump(&mut self) -> Option<&'t Token> {
@@ -485,7 +625,7 @@ impl<'t> LineParser<'t> {
     /// Records an error with the statement's syntax as hint.
     fn err(&mut self, span: Span, msg: impl Into<String>) {
         let mut d = Diagnostic::error(self.text, span, msg);
-        let syn = syntax(self.keyword);
+        let syn = syntax(self.syntax_key);
         if !syn.is_empty() {
             d = d.with_hint(format!("syntax: `{syn}`"));
         }
@@ -493,7 +633,8 @@ impl<'t> LineParser<'t> {
     }
     /// Records an error with a specific hint.
     fn err_hint(&mut self, span: Span, msg: impl Into<String>, hint: impl Into<String>) {
-        self.errs.push(Diagnostic::error(self.text, span, msg).with_hint(hint));
+        self.errs
+            .push(Diagnostic::error(self.text, span, msg).with_hint(hint));
     }
     /// Records "missing X" at the end of the line (or at the offending token).
     fn missing(&mut self, what: &str) {
@@ -513,15 +654,28 @@ impl<'t> LineParser<'t> {
         // Prefixes: `PROC:` and `irq`, in either order.
         loop {
             let Some(tok) = self.peek() else {
-                self.missing("a statement");
+                self.err_hint(
+                    self.end..self.end,
+                    "missing a statement after the prefix",
+                    "write e.g. `child: write buf 0`",
+                );
                 return None;
             };
             let word = self.peek_word();
-            if word.is_some() && self.toks.get(self.pos + 1).is_some_and(|t| t.kind == TokenKind::Colon) {
+            if word.is_some()
+                && self
+                    .toks
+                    .get(self.pos + 1)
+                    .is_some_and(|t| t.kind == TokenKind::Colon)
+            {
                 let name = self.name("a process name")?;
                 let colon = self.bump().map_or(0..0, |t| t.span.clone());
                 if proc_.is_some() {
-                    self.err_hint(name.span.start..colon.end, "a statement takes one `PROC:` prefix", "remove one");
+                    self.err_hint(
+                        name.span.start..colon.end,
+                        "a statement takes one `PROC:` prefix",
+                        "remove one",
+                    );
                     return None;
                 }
                 proc_ = Some(name);
@@ -544,27 +698,49 @@ impl<'t> LineParser<'t> {
         };
         let word = self.tok_text(tok);
         if tok.kind != TokenKind::Word {
-            self.err_hint(tok.span.clone(), format!("expected a statement, found `{}`", clip(word)), "a statement starts with a keyword such as `read`, `gup` or `expect`");
+            self.err_hint(
+                tok.span.clone(),
+                format!("expected a statement, found `{}`", clip(word)),
+                "a statement starts with a keyword such as `read`, `gup` or `expect`",
+            );
             return None;
         }
         let Some(keyword) = KEYWORDS.iter().copied().find(|k| *k == word) else {
             let hint = match suggest(word, KEYWORDS.iter().copied()) {
                 Some(s) => format!("did you mean `{s}`?"),
-                None => "a statement starts with a keyword such as `read`, `gup` or `expect`".to_string(),
+                None => "a statement starts with a keyword such as `read`, `gup` or `expect`"
+                    .to_string(),
             };
-            self.err_hint(tok.span.clone(), format!("unknown statement `{}`", clip(word)), hint);
+            self.err_hint(
+                tok.span.clone(),
+                format!("unknown statement `{}`", clip(word)),
+                hint,
+            );
             return None;
         };
         self.keyword = keyword;
-        let prefix_span = proc_.as_ref().map(|p| p.span.clone()).or_else(|| irq.clone());
+        self.syntax_key = keyword;
+        let prefix_span = proc_
+            .as_ref()
+            .map(|p| p.span.clone())
+            .or_else(|| irq.clone());
         if !is_op_keyword(keyword) {
             if let Some(span) = prefix_span {
-                self.err_hint(span, format!("`{keyword}` cannot take a `PROC:` or `irq` prefix"), "only operations run in a process or in IRQ context");
+                self.err_hint(
+                    span,
+                    format!("`{keyword}` cannot take a `PROC:` or `irq` prefix"),
+                    "only operations run in a process or in IRQ context",
+                );
                 return None;
             }
         }
         let kind = match keyword {
-            "scheme" => StmtKind::Scheme(self.enum_operand("a scheme", SchemeKind::ALL, SchemeKind::name, SchemeKind::from_name)?),
+            "scheme" => StmtKind::Scheme(self.enum_operand(
+                "scheme",
+                SchemeKind::ALL,
+                SchemeKind::name,
+                SchemeKind::from_name,
+            )?),
             "kernel" => StmtKind::Kernel(self.era()?),
             "set" => StmtKind::Set(self.setting()?),
             "cost" => StmtKind::Cost(self.cost_entries()?),
@@ -573,18 +749,33 @@ impl<'t> LineParser<'t> {
             "expect" => self.expect()?,
             "schedule" => self.schedule()?,
             "repeat" | "thread" => {
-                self.err_hint(self.end..self.end, format!("`{keyword}` needs `{{` at the end of the line"), format!("syntax: `{}`, with `}}` on its own line after the body", syntax(keyword)));
+                self.err_hint(
+                    self.end..self.end,
+                    format!("`{keyword}` needs `{{` at the end of the line"),
+                    format!(
+                        "syntax: `{}`, with `}}` on its own line after the body",
+                        syntax(keyword)
+                    ),
+                );
                 return None;
             }
             _ => {
                 let op = self.op(keyword)?;
                 if let (Op::Complete { .. }, Some(span)) = (&op, &irq) {
                     self.errs.push(
-                        Diagnostic::warning(self.text, span.clone(), "`complete` always runs in hard-IRQ context")
-                            .with_hint("the `irq` prefix is redundant here"),
+                        Diagnostic::warning(
+                            self.text,
+                            span.clone(),
+                            "`complete` always runs in hard-IRQ context",
+                        )
+                        .with_hint("the `irq` prefix is redundant here"),
                     );
                 }
-                StmtKind::Op { proc_, irq: irq.is_some(), op }
+                StmtKind::Op {
+                    proc_,
+                    irq: irq.is_some(),
+                    op,
+                }
             }
         };
         if self.errs.iter().any(Diagnostic::is_error) {
@@ -599,22 +790,31 @@ impl<'t> LineParser<'t> {
         let body = &toks[..toks.len().saturating_sub(1)];
         self.toks = body;
         let Some(tok) = self.bump() else {
-            self.err_hint(toks.last().map_or(0..0, |t| t.span.clone()), "a block needs a header", "write `repeat N {` or `thread NAME {`");
+            self.err_hint(
+                toks.last().map_or(0..0, |t| t.span.clone()),
+                "a block needs a header",
+                "write `repeat N {` or `thread NAME {`",
+            );
             return None;
         };
         let word = self.tok_text(tok);
         let kind = match word {
             "repeat" => {
                 self.keyword = "repeat";
+                self.syntax_key = "repeat";
                 let count = self.int_u64("a repeat count")?;
                 if count == 0 {
                     let span = self.toks.get(self.pos - 1).map_or(0..0, |t| t.span.clone());
-                    self.errs.push(Diagnostic::warning(self.text, span, "`repeat 0` never runs its body").with_hint("remove the block, or give a count of at least 1"));
+                    self.errs.push(
+                        Diagnostic::warning(self.text, span, "`repeat 0` never runs its body")
+                            .with_hint("remove the block, or give a count of at least 1"),
+                    );
                 }
                 FrameKind::Repeat(count)
             }
             "thread" => {
                 self.keyword = "thread";
+                self.syntax_key = "thread";
                 FrameKind::Thread(self.name("a thread name")?)
             }
             _ => {
@@ -622,7 +822,11 @@ impl<'t> LineParser<'t> {
                     Some(s) => format!("did you mean `{s}`?"),
                     None => "only `repeat N {` and `thread NAME {` open blocks".to_string(),
                 };
-                self.err_hint(tok.span.clone(), format!("`{}` cannot open a block", clip(word)), hint);
+                self.err_hint(
+                    tok.span.clone(),
+                    format!("`{}` cannot open a block", clip(word)),
+                    hint,
+                );
                 return None;
             }
         };
@@ -652,17 +856,28 @@ impl<'t> LineParser<'t> {
         self.bump();
         let text = self.tok_text(tok);
         if !is_ident(text) {
-            self.err_hint(tok.span.clone(), format!("`{}` is not a valid name", clip(text)), "names are identifiers: letters, digits and `_`, not starting with a digit");
+            self.err_hint(
+                tok.span.clone(),
+                format!("`{}` is not a valid name", clip(text)),
+                "names are identifiers: letters, digits and `_`, not starting with a digit",
+            );
             return None;
         }
-        Some(Ident { name: text.to_string(), span: tok.span.clone() })
+        Some(Ident {
+            name: text.to_string(),
+            span: tok.span.clone(),
+        })
     }
 
     /// A name being declared: also rejects the reserved words `all` and `anon`.
     fn decl_name(&mut self, what: &str) -> Res<Ident> {
         let name = self.name(what)?;
         if matches!(name.name.as_str(), "all" | "anon") {
-            self.err_hint(name.span.clone(), format!("`{}` is reserved and cannot name a file or VMA", name.name), "choose another name");
+            self.err_hint(
+                name.span.clone(),
+                format!("`{}` is reserved and cannot name a file or VMA", name.name),
+                "choose another name",
+            );
             return None;
         }
         Some(name)
@@ -677,7 +892,7 @@ impl<'t> LineParser<'t> {
         from_name: fn(&str) -> Option<T>,
     ) -> Res<T> {
         let Some(tok) = self.peek() else {
-            self.missing(what);
+            self.missing(&format!("a {what}"));
             return None;
         };
         self.bump();
@@ -686,7 +901,11 @@ impl<'t> LineParser<'t> {
             return Some(v);
         }
         let names: Vec<&str> = all.iter().map(|v| name(*v)).collect();
-        self.err_hint(tok.span.clone(), format!("unknown {what} `{}`", clip(text)), choice_hint(text, &names));
+        self.err_hint(
+            tok.span.clone(),
+            format!("unknown {what} `{}`", clip(text)),
+            choice_hint(text, &names),
+        );
         None
     }
 
@@ -721,13 +940,20 @@ impl<'t> LineParser<'t> {
     fn u64_of(&mut self, tok: &Token) -> Res<u64> {
         let text = self.tok_text(tok);
         if tok.kind != TokenKind::Int {
-            self.err(tok.span.clone(), format!("expected a whole number, found `{}`", clip(text)));
+            self.err(
+                tok.span.clone(),
+                format!("expected a whole number, found `{}`", clip(text)),
+            );
             return None;
         }
         match text.parse::<u64>() {
             Ok(v) => Some(v),
             Err(_) => {
-                self.err_hint(tok.span.clone(), format!("number `{}` is too large", clip(text)), format!("the largest allowed here is {}", u64::MAX));
+                self.err_hint(
+                    tok.span.clone(),
+                    format!("number `{}` is too large", clip(text)),
+                    format!("the largest allowed here is {}", u64::MAX),
+                );
                 None
             }
         }
@@ -737,13 +963,20 @@ impl<'t> LineParser<'t> {
     fn u32_of(&mut self, tok: &Token) -> Res<u32> {
         let text = self.tok_text(tok);
         if tok.kind != TokenKind::Int {
-            self.err(tok.span.clone(), format!("expected a whole number, found `{}`", clip(text)));
+            self.err(
+                tok.span.clone(),
+                format!("expected a whole number, found `{}`", clip(text)),
+            );
             return None;
         }
         match text.parse::<u32>() {
             Ok(v) => Some(v),
             Err(_) => {
-                self.err_hint(tok.span.clone(), format!("number `{}` is too large", clip(text)), format!("page counts and indices are at most {}", u32::MAX));
+                self.err_hint(
+                    tok.span.clone(),
+                    format!("number `{}` is too large", clip(text)),
+                    format!("page counts and indices are at most {}", u32::MAX),
+                );
                 None
             }
         }
@@ -753,7 +986,10 @@ impl<'t> LineParser<'t> {
     fn i64_of(&mut self, tok: &Token) -> Res<i64> {
         let text = self.tok_text(tok);
         if !matches!(tok.kind, TokenKind::Int | TokenKind::Signed) {
-            self.err(tok.span.clone(), format!("expected a number, found `{}`", clip(text)));
+            self.err(
+                tok.span.clone(),
+                format!("expected a number, found `{}`", clip(text)),
+            );
             return None;
         }
         let (neg, digits) = match text.as_bytes().first() {
@@ -762,12 +998,20 @@ impl<'t> LineParser<'t> {
             _ => (false, text),
         };
         let Ok(magnitude) = digits.parse::<u64>() else {
-            self.err(tok.span.clone(), format!("number `{}` is too large", clip(text)));
+            self.err(
+                tok.span.clone(),
+                format!("number `{}` is too large", clip(text)),
+            );
             return None;
         };
-        let value = i64::try_from(magnitude).ok().map(|v| if neg { -v } else { v });
+        let value = i64::try_from(magnitude)
+            .ok()
+            .map(|v| if neg { -v } else { v });
         if value.is_none() {
-            self.err(tok.span.clone(), format!("number `{}` is too large", clip(text)));
+            self.err(
+                tok.span.clone(),
+                format!("number `{}` is too large", clip(text)),
+            );
         }
         value
     }
@@ -779,13 +1023,24 @@ impl<'t> LineParser<'t> {
             TokenKind::Word if text == "all" => Some(PageRange::All),
             TokenKind::Int => Some(PageRange::One(self.u32_of(tok)?)),
             TokenKind::Range { dots_at } => {
-                let (a, b) = (text.get(..dots_at).unwrap_or(""), text.get(dots_at + 2..).unwrap_or(""));
+                let (a, b) = (
+                    text.get(..dots_at).unwrap_or(""),
+                    text.get(dots_at + 2..).unwrap_or(""),
+                );
                 let (Ok(a), Ok(b)) = (a.parse::<u32>(), b.parse::<u32>()) else {
-                    self.err_hint(tok.span.clone(), format!("range `{}` is too large", clip(text)), format!("page indices are at most {}", u32::MAX));
+                    self.err_hint(
+                        tok.span.clone(),
+                        format!("range `{}` is too large", clip(text)),
+                        format!("page indices are at most {}", u32::MAX),
+                    );
                     return None;
                 };
                 if a >= b {
-                    self.err_hint(tok.span.clone(), format!("range `{}` is empty", clip(text)), "ranges are half-open: `0..4` is pages 0, 1, 2 and 3");
+                    self.err_hint(
+                        tok.span.clone(),
+                        format!("range `{}` is empty", clip(text)),
+                        "ranges are half-open: `0..4` is pages 0, 1, 2 and 3",
+                    );
                     return None;
                 }
                 Some(PageRange::Span(a, b))
@@ -799,7 +1054,8 @@ impl<'t> LineParser<'t> {
 
     /// Is `tok` a range (number, `A..B` or `all`)?
     fn is_range(&self, tok: &Token) -> bool {
-        matches!(tok.kind, TokenKind::Int | TokenKind::Range { .. }) || (tok.kind == TokenKind::Word && self.tok_text(tok) == "all")
+        matches!(tok.kind, TokenKind::Int | TokenKind::Range { .. })
+            || (tok.kind == TokenKind::Word && self.tok_text(tok) == "all")
     }
 
     /// Parses the rest of the line as flags, options, a range and `under`.
@@ -811,7 +1067,10 @@ impl<'t> LineParser<'t> {
             if spec.range && self.is_range(tok) {
                 if let Some(prev) = &range_span {
                     let msg = format!("a second page range `{}`", clip(text));
-                    let hint = format!("the range was already given at column {}", crate::diagnostic::line_col(self.text, prev.start).1);
+                    let hint = format!(
+                        "the range was already given at column {}",
+                        crate::diagnostic::line_col(self.text, prev.start).1
+                    );
                     self.err_hint(tok.span.clone(), msg, hint);
                     continue;
                 }
@@ -830,7 +1089,9 @@ impl<'t> LineParser<'t> {
             }
             if self.peek().is_some_and(|t| t.kind == TokenKind::Eq) {
                 let eq = self.bump().map_or(0..0, |t| t.span.clone());
-                let value = self.peek().filter(|t| !matches!(t.kind, TokenKind::Eq | TokenKind::Comma | TokenKind::Colon));
+                let value = self.peek().filter(|t| {
+                    !matches!(t.kind, TokenKind::Eq | TokenKind::Comma | TokenKind::Colon)
+                });
                 let Some(value) = value else {
                     self.err(eq, format!("`{}=` needs a value", clip(text)));
                     continue;
@@ -839,11 +1100,19 @@ impl<'t> LineParser<'t> {
                 let whole = tok.span.start..value.span.end;
                 let Some(key) = spec.keys.iter().copied().find(|k| *k == text) else {
                     let hint = if spec.keys.is_empty() {
-                        format!("`{}` takes no options; syntax: `{}`", self.keyword, syntax(self.keyword))
+                        format!(
+                            "`{}` takes no options; syntax: `{}`",
+                            self.keyword,
+                            syntax(self.syntax_key)
+                        )
                     } else {
                         choice_hint(text, spec.keys)
                     };
-                    self.err_hint(tok.span.clone(), format!("unknown option `{}` for `{}`", clip(text), self.keyword), hint);
+                    self.err_hint(
+                        tok.span.clone(),
+                        format!("unknown option `{}` for `{}`", clip(text), self.keyword),
+                        hint,
+                    );
                     continue;
                 };
                 if tail.opts.iter().any(|(k, _, _)| *k == key) {
@@ -859,15 +1128,27 @@ impl<'t> LineParser<'t> {
                 let hint = match suggest(text, known.iter().copied()) {
                     Some(s) if spec.keys.contains(&s) => format!("did you mean `{s}=...`?"),
                     Some(s) => format!("did you mean `{s}`?"),
-                    None if spec.under => format!("syntax: `{}`", syntax(self.keyword)),
-                    None if known.is_empty() => format!("`{}` takes nothing more here; syntax: `{}`", self.keyword, syntax(self.keyword)),
-                    None => format!("syntax: `{}`", syntax(self.keyword)),
+                    None if spec.under => format!("syntax: `{}`", syntax(self.syntax_key)),
+                    None if known.is_empty() => format!(
+                        "`{}` takes nothing more here; syntax: `{}`",
+                        self.keyword,
+                        syntax(self.syntax_key)
+                    ),
+                    None => format!("syntax: `{}`", syntax(self.syntax_key)),
                 };
-                self.err_hint(tok.span.clone(), format!("unexpected `{}`", clip(text)), hint);
+                self.err_hint(
+                    tok.span.clone(),
+                    format!("unexpected `{}`", clip(text)),
+                    hint,
+                );
                 continue;
             };
             if tail.has(flag) {
-                self.err_hint(tok.span.clone(), format!("flag `{flag}` is given twice"), "remove one");
+                self.err_hint(
+                    tok.span.clone(),
+                    format!("flag `{flag}` is given twice"),
+                    "remove one",
+                );
                 continue;
             }
             tail.flags.push((flag, tok.span.clone()));
@@ -882,19 +1163,37 @@ impl<'t> LineParser<'t> {
         let hint = "write `under SCHEME[, SCHEME...]` with schemes legacy, refcount, fake-vma";
         loop {
             let Some(tok) = self.bump() else {
-                let span = self.toks.last().map_or(under_tok.span.clone(), |t| t.span.clone());
-                let msg = if schemes.is_empty() { "`under` needs at least one scheme" } else { "expected a scheme after `,`" };
+                let span = self
+                    .toks
+                    .last()
+                    .map_or(under_tok.span.clone(), |t| t.span.clone());
+                let msg = if schemes.is_empty() {
+                    "`under` needs at least one scheme"
+                } else {
+                    "expected a scheme after `,`"
+                };
                 self.err_hint(span, msg, hint);
                 return schemes;
             };
             let text = self.tok_text(tok);
             match SchemeKind::from_name(text) {
                 Some(s) if schemes.contains(&s) => {
-                    self.errs.push(Diagnostic::warning(self.text, tok.span.clone(), format!("scheme `{text}` is listed twice")).with_hint("remove one"));
+                    self.errs.push(
+                        Diagnostic::warning(
+                            self.text,
+                            tok.span.clone(),
+                            format!("scheme `{text}` is listed twice"),
+                        )
+                        .with_hint("remove one"),
+                    );
                 }
                 Some(s) => schemes.push(s),
                 None => {
-                    self.err_hint(tok.span.clone(), format!("unknown scheme `{}`", clip(text)), choice_hint(text, &names));
+                    self.err_hint(
+                        tok.span.clone(),
+                        format!("unknown scheme `{}`", clip(text)),
+                        choice_hint(text, &names),
+                    );
                     return schemes;
                 }
             }
@@ -902,8 +1201,15 @@ impl<'t> LineParser<'t> {
                 None => return schemes,
                 Some(t) if t.kind == TokenKind::Comma => {}
                 Some(t) => {
-                    let msg = format!("expected `,` or the end of the line, found `{}`", clip(self.tok_text(t)));
-                    self.err_hint(t.span.clone(), msg, "separate schemes with `,`; `under` ends the line");
+                    let msg = format!(
+                        "expected `,` or the end of the line, found `{}`",
+                        clip(self.tok_text(t))
+                    );
+                    self.err_hint(
+                        t.span.clone(),
+                        msg,
+                        "separate schemes with `,`; `under` ends the line",
+                    );
                     return schemes;
                 }
             }
@@ -912,12 +1218,19 @@ impl<'t> LineParser<'t> {
 
     /// Requires exactly one of two exclusive flags; returns whether the first was given.
     fn either(&mut self, tail: &Tail<'_>, a: &str, b: &str) -> Res<bool> {
-        match (tail.flags.iter().find(|f| f.0 == a), tail.flags.iter().find(|f| f.0 == b)) {
+        match (
+            tail.flags.iter().find(|f| f.0 == a),
+            tail.flags.iter().find(|f| f.0 == b),
+        ) {
             (Some(_), None) => Some(true),
             (None, Some(_)) => Some(false),
             (Some(x), Some(y)) => {
                 let span = x.1.start.min(y.1.start)..x.1.end.max(y.1.end);
-                self.err_hint(span, format!("`{a}` and `{b}` conflict"), "give one of them");
+                self.err_hint(
+                    span,
+                    format!("`{a}` and `{b}` conflict"),
+                    "give one of them",
+                );
                 None
             }
             (None, None) => {
@@ -929,7 +1242,9 @@ impl<'t> LineParser<'t> {
 
     /// The value of a `zone=` option, `normal` by default.
     fn zone(&mut self, tail: &Tail<'_>) -> Res<Zone> {
-        let Some(tok) = tail.opt("zone") else { return Some(Zone::Normal) };
+        let Some(tok) = tail.opt("zone") else {
+            return Some(Zone::Normal);
+        };
         self.value_enum(tok, "zone", Zone::ALL, Zone::name, Zone::from_name)
     }
 
@@ -947,7 +1262,11 @@ impl<'t> LineParser<'t> {
             return Some(v);
         }
         let names: Vec<&str> = all.iter().map(|v| name(*v)).collect();
-        self.err_hint(tok.span.clone(), format!("unknown {what} `{}`", clip(text)), choice_hint(text, &names));
+        self.err_hint(
+            tok.span.clone(),
+            format!("unknown {what} `{}`", clip(text)),
+            choice_hint(text, &names),
+        );
         None
     }
 
@@ -959,7 +1278,11 @@ impl<'t> LineParser<'t> {
         };
         let pages = self.u32_of(tok)?;
         if pages == 0 {
-            self.err_hint(tok.span.clone(), "a file or mapping needs at least one page", "write `pages=1` or more");
+            self.err_hint(
+                tok.span.clone(),
+                "a file or mapping needs at least one page",
+                "write `pages=1` or more",
+            );
             return None;
         }
         Some(pages)
@@ -974,14 +1297,27 @@ impl<'t> LineParser<'t> {
         };
         let key_text = self.tok_text(key_tok);
         if !KEYS.contains(&key_text) {
-            self.err_hint(key_tok.span.clone(), format!("unknown setting `{}`", clip(key_text)), choice_hint(key_text, KEYS));
+            self.err_hint(
+                key_tok.span.clone(),
+                format!("unknown setting `{}`", clip(key_text)),
+                choice_hint(key_text, KEYS),
+            );
             return None;
         }
-        let spec = TailSpec { flags: &[], keys: KEYS, range: false, under: false };
+        let spec = TailSpec {
+            flags: &[],
+            keys: KEYS,
+            range: false,
+            under: false,
+        };
         let tail = self.tail(&spec);
         if tail.opts.len() > 1 {
             let span = tail.opts[1].2.clone();
-            self.err_hint(span, "one setting per `set` line", "put each setting on its own line");
+            self.err_hint(
+                span,
+                "one setting per `set` line",
+                "put each setting on its own line",
+            );
             return None;
         }
         let Some((key, value, _)) = tail.opts.first() else {
@@ -991,18 +1327,43 @@ impl<'t> LineParser<'t> {
             return None;
         };
         let setting = match *key {
-            "writeback" => Setting::Writeback(self.value_enum(value, "writeback policy", WritebackPolicy::ALL, WritebackPolicy::name, WritebackPolicy::from_name)?),
-            "counter" => Setting::Counter(self.value_enum(value, "counter mode", CounterMode::ALL, CounterMode::name, CounterMode::from_name)?),
-            "gup-fast" => Setting::GupFast(self.value_enum(value, "gup-fast mode", GupFastMode::ALL, GupFastMode::name, GupFastMode::from_name)?),
+            "writeback" => Setting::Writeback(self.value_enum(
+                value,
+                "writeback policy",
+                WritebackPolicy::ALL,
+                WritebackPolicy::name,
+                WritebackPolicy::from_name,
+            )?),
+            "counter" => Setting::Counter(self.value_enum(
+                value,
+                "counter mode",
+                CounterMode::ALL,
+                CounterMode::name,
+                CounterMode::from_name,
+            )?),
+            "gup-fast" => Setting::GupFast(self.value_enum(
+                value,
+                "gup-fast mode",
+                GupFastMode::ALL,
+                GupFastMode::name,
+                GupFastMode::from_name,
+            )?),
             _ => {
                 let steps = self.u64_of(value)?;
                 if steps == 0 {
-                    self.err_hint(value.span.clone(), "the step budget must be at least 1", "write `steps=1` or more");
+                    self.err_hint(
+                        value.span.clone(),
+                        "the step budget must be at least 1",
+                        "write `steps=1` or more",
+                    );
                     return None;
                 }
                 if steps > MAX_STEPS {
                     let msg = format!("the runner caps the step budget at {MAX_STEPS}");
-                    self.errs.push(Diagnostic::warning(self.text, value.span.clone(), msg).with_hint("scripts stop at the cap whatever `steps=` says"));
+                    self.errs.push(
+                        Diagnostic::warning(self.text, value.span.clone(), msg)
+                            .with_hint("scripts stop at the cap whatever `steps=` says"),
+                    );
                 }
                 Setting::Steps(steps)
             }
@@ -1020,7 +1381,10 @@ impl<'t> LineParser<'t> {
         while let Some(tok) = self.bump() {
             let text = self.tok_text(tok);
             if tok.kind != TokenKind::Word || self.peek().is_none_or(|t| t.kind != TokenKind::Eq) {
-                self.err(tok.span.clone(), format!("expected `NAME=DURATION`, found `{}`", clip(text)));
+                self.err(
+                    tok.span.clone(),
+                    format!("expected `NAME=DURATION`, found `{}`", clip(text)),
+                );
                 return None;
             }
             let eq = self.bump().map_or(0..0, |t| t.span.clone());
@@ -1030,10 +1394,20 @@ impl<'t> LineParser<'t> {
             };
             let duration = self.duration_of(value)?;
             if entries.iter().any(|(n, _)| n.name == text) {
-                self.err_hint(tok.span.start..value.span.end, format!("cost `{}` is given twice", clip(text)), "remove one");
+                self.err_hint(
+                    tok.span.start..value.span.end,
+                    format!("cost `{}` is given twice", clip(text)),
+                    "remove one",
+                );
                 return None;
             }
-            entries.push((Ident { name: text.to_string(), span: tok.span.clone() }, duration));
+            entries.push((
+                Ident {
+                    name: text.to_string(),
+                    span: tok.span.clone(),
+                },
+                duration,
+            ));
         }
         Some(entries)
     }
@@ -1043,14 +1417,26 @@ impl<'t> LineParser<'t> {
         let text = self.tok_text(tok);
         let TokenKind::Duration { unit_at } = tok.kind else {
             let hint = if matches!(tok.kind, TokenKind::Int | TokenKind::Decimal) {
-                format!("add a unit: `{}ns`, `{}us` or `{}ms`", clip(text), clip(text), clip(text))
+                format!(
+                    "add a unit: `{}ns`, `{}us` or `{}ms`",
+                    clip(text),
+                    clip(text),
+                    clip(text)
+                )
             } else {
                 "a duration is a number with a unit: `250ns`, `2us`, `1ms`".to_string()
             };
-            self.err_hint(tok.span.clone(), format!("expected a duration, found `{}`", clip(text)), hint);
+            self.err_hint(
+                tok.span.clone(),
+                format!("expected a duration, found `{}`", clip(text)),
+                hint,
+            );
             return None;
         };
-        let (number, unit) = (text.get(..unit_at).unwrap_or(""), text.get(unit_at..).unwrap_or(""));
+        let (number, unit) = (
+            text.get(..unit_at).unwrap_or(""),
+            text.get(unit_at..).unwrap_or(""),
+        );
         let unit_ps: u128 = match unit {
             "ns" => 1_000,
             "us" => 1_000_000,
@@ -1058,7 +1444,11 @@ impl<'t> LineParser<'t> {
         };
         let (int, frac) = number.split_once('.').unwrap_or((number, ""));
         let too_large = |p: &mut Self| {
-            p.err_hint(tok.span.clone(), format!("duration `{}` is too large", clip(text)), "durations are kept in picoseconds and must fit in 64 bits");
+            p.err_hint(
+                tok.span.clone(),
+                format!("duration `{}` is too large", clip(text)),
+                "durations are kept in picoseconds and must fit in 64 bits",
+            );
         };
         let Ok(int) = int.parse::<u128>() else {
             too_large(self);
@@ -1066,14 +1456,23 @@ impl<'t> LineParser<'t> {
         };
         let mut ps = int.checked_mul(unit_ps);
         if !frac.is_empty() {
-            let scale = u32::try_from(frac.len()).ok().and_then(|n| 10u128.checked_pow(n));
+            let scale = u32::try_from(frac.len())
+                .ok()
+                .and_then(|n| 10u128.checked_pow(n));
             let frac_v = frac.parse::<u128>().ok();
             match (scale, frac_v) {
                 (Some(scale), Some(f)) if (f * unit_ps) % scale == 0 => {
                     ps = ps.and_then(|p| p.checked_add(f * unit_ps / scale));
                 }
                 _ => {
-                    self.err_hint(tok.span.clone(), format!("duration `{}` is more precise than a picosecond", clip(text)), "use fewer decimals");
+                    self.err_hint(
+                        tok.span.clone(),
+                        format!(
+                            "duration `{}` is more precise than a picosecond",
+                            clip(text)
+                        ),
+                        "use fewer decimals",
+                    );
                     return None;
                 }
             }
@@ -1091,10 +1490,20 @@ impl<'t> LineParser<'t> {
     fn file(&mut self) -> Res<StmtKind> {
         let name = self.decl_name("a file name")?;
         let fs = self.enum_operand("filesystem", FsKind::ALL, FsKind::name, FsKind::from_name)?;
-        let tail = self.tail(&TailSpec { flags: &[], keys: &["pages", "zone"], range: false, under: false });
+        let tail = self.tail(&TailSpec {
+            flags: &[],
+            keys: &["pages", "zone"],
+            range: false,
+            under: false,
+        });
         let pages = self.pages_opt(&tail)?;
         let zone = self.zone(&tail)?;
-        Some(StmtKind::File { name, fs, pages, zone })
+        Some(StmtKind::File {
+            name,
+            fs,
+            pages,
+            zone,
+        })
     }
 
     /// `mmap VMA FILE [RANGE] shared|private ro|rw` or `mmap VMA anon pages=N ro|rw [huge] [zone=Z]`.
@@ -1102,11 +1511,22 @@ impl<'t> LineParser<'t> {
         let vma = self.decl_name("a VMA name")?;
         if self.peek_word() == Some("anon") {
             self.bump();
-            let tail = self.tail(&TailSpec { flags: &["ro", "rw", "huge"], keys: &["pages", "zone"], range: false, under: false });
+            let tail = self.tail(&TailSpec {
+                flags: &["ro", "rw", "huge"],
+                keys: &["pages", "zone"],
+                range: false,
+                under: false,
+            });
             let pages = self.pages_opt(&tail)?;
             let writable = !self.either(&tail, "ro", "rw")?;
             let zone = self.zone(&tail)?;
-            return Some(StmtKind::MmapAnon { vma, pages, writable, huge: tail.has("huge"), zone });
+            return Some(StmtKind::MmapAnon {
+                vma,
+                pages,
+                writable,
+                huge: tail.has("huge"),
+                zone,
+            });
         }
         let file = self.name("a file name (or `anon`)")?;
         // `FILE[RANGE]` is accepted as well as `FILE RANGE`.
@@ -1124,12 +1544,23 @@ impl<'t> LineParser<'t> {
             }
             self.bump();
         }
-        let spec = TailSpec { flags: &["shared", "private", "ro", "rw"], keys: &[], range: bracket_range.is_none(), under: false };
+        let spec = TailSpec {
+            flags: &["shared", "private", "ro", "rw"],
+            keys: &[],
+            range: bracket_range.is_none(),
+            under: false,
+        };
         let tail = self.tail(&spec);
         let shared = self.either(&tail, "shared", "private")?;
         let writable = !self.either(&tail, "ro", "rw")?;
         let range = bracket_range.or(tail.range).unwrap_or(PageRange::All);
-        Some(StmtKind::MmapFile { vma, file, range, shared, writable })
+        Some(StmtKind::MmapFile {
+            vma,
+            file,
+            range,
+            shared,
+            writable,
+        })
     }
 
     /// `schedule NAME NAME ...`.
@@ -1147,7 +1578,12 @@ impl<'t> LineParser<'t> {
 
     /// An operation, after its keyword.
     fn op(&mut self, keyword: &str) -> Res<Op> {
-        const GUP: TailSpec = TailSpec { flags: &["write", "fast", "longterm"], keys: &["times"], range: true, under: false };
+        const GUP: TailSpec = TailSpec {
+            flags: &["write", "fast", "longterm"],
+            keys: &["times"],
+            range: true,
+            under: false,
+        };
         let op = match keyword {
             "read" | "write" | "migrate" => {
                 let vma = self.name("a VMA name")?;
@@ -1162,13 +1598,21 @@ impl<'t> LineParser<'t> {
                 let handle = self.name("a handle name")?;
                 let vma = self.name("a VMA name")?;
                 let tail = self.tail(&GUP);
-                let flags = GupFlags { write: tail.has("write"), fast: tail.has("fast"), longterm: tail.has("longterm") };
+                let flags = GupFlags {
+                    write: tail.has("write"),
+                    fast: tail.has("fast"),
+                    longterm: tail.has("longterm"),
+                };
                 let times = match tail.opt("times") {
                     None => 1,
                     Some(tok) => {
                         let n = self.u64_of(tok)?;
                         if n == 0 {
-                            self.err_hint(tok.span.clone(), "`times=0` makes no call", "write `times=1` or more");
+                            self.err_hint(
+                                tok.span.clone(),
+                                "`times=0` makes no call",
+                                "write `times=1` or more",
+                            );
                             return None;
                         }
                         n
@@ -1176,13 +1620,25 @@ impl<'t> LineParser<'t> {
                 };
                 let range = tail.range.unwrap_or(PageRange::All);
                 if keyword == "gup" {
-                    Op::Gup { handle, vma, range, flags, times }
+                    Op::Gup {
+                        handle,
+                        vma,
+                        range,
+                        flags,
+                        times,
+                    }
                 } else {
                     if let Some((_, span)) = tail.flags.iter().find(|f| f.0 == "longterm") {
                         self.err_hint(span.clone(), "`get` takes no `longterm` flag", "`get` is plain FOLL_GET; write `gup ... longterm` for a FOLL_LONGTERM pin");
                         return None;
                     }
-                    Op::Get { handle, vma, range, flags, times }
+                    Op::Get {
+                        handle,
+                        vma,
+                        range,
+                        flags,
+                        times,
+                    }
                 }
             }
             "vmsplice" => {
@@ -1199,8 +1655,15 @@ impl<'t> LineParser<'t> {
                     return None;
                 };
                 if tok.kind != TokenKind::Signed {
-                    let msg = format!("expected `+N` or `-N`, found `{}`", clip(self.tok_text(tok)));
-                    self.err_hint(tok.span.clone(), msg, "`+N` takes N references with get_page(), `-N` drops N with put_page()");
+                    let msg = format!(
+                        "expected `+N` or `-N`, found `{}`",
+                        clip(self.tok_text(tok))
+                    );
+                    self.err_hint(
+                        tok.span.clone(),
+                        msg,
+                        "`+N` takes N references with get_page(), `-N` drops N with put_page()",
+                    );
                     return None;
                 }
                 self.bump();
@@ -1210,13 +1673,33 @@ impl<'t> LineParser<'t> {
             }
             "dma" => {
                 let handle = self.name("a handle name")?;
-                let tail = self.tail(&TailSpec { flags: &["read", "write"], keys: &[], range: true, under: false });
-                let dir = if self.either(&tail, "read", "write")? { DmaDir::Read } else { DmaDir::Write };
-                Op::Dma { handle, dir, range: tail.range.unwrap_or(PageRange::All) }
+                let tail = self.tail(&TailSpec {
+                    flags: &["read", "write"],
+                    keys: &[],
+                    range: true,
+                    under: false,
+                });
+                let dir = if self.either(&tail, "read", "write")? {
+                    DmaDir::Read
+                } else {
+                    DmaDir::Write
+                };
+                Op::Dma {
+                    handle,
+                    dir,
+                    range: tail.range.unwrap_or(PageRange::All),
+                }
             }
             "put" | "complete" => {
                 let handle = self.name("a handle name")?;
-                let dirty = self.tail(&TailSpec { flags: &["dirty"], keys: &[], range: false, under: false }).has("dirty");
+                let dirty = self
+                    .tail(&TailSpec {
+                        flags: &["dirty"],
+                        keys: &[],
+                        range: false,
+                        under: false,
+                    })
+                    .has("dirty");
                 if keyword == "put" {
                     Op::Put { handle, dirty }
                 } else {
@@ -1230,8 +1713,18 @@ impl<'t> LineParser<'t> {
             }
             "writeback" => {
                 let file = self.name("a file name")?;
-                let tail = self.tail(&TailSpec { flags: &["sync", "hold"], keys: &[], range: true, under: false });
-                Op::Writeback { file, range: tail.range.unwrap_or(PageRange::All), sync: tail.has("sync"), hold: tail.has("hold") }
+                let tail = self.tail(&TailSpec {
+                    flags: &["sync", "hold"],
+                    keys: &[],
+                    range: true,
+                    under: false,
+                });
+                Op::Writeback {
+                    file,
+                    range: tail.range.unwrap_or(PageRange::All),
+                    sync: tail.has("sync"),
+                    hold: tail.has("hold"),
+                }
             }
             "writeback-done" => {
                 let file = self.name("a file name")?;
@@ -1280,8 +1773,16 @@ impl<'t> LineParser<'t> {
             }
             "mprotect" => {
                 let vma = self.name("a VMA name")?;
-                let tail = self.tail(&TailSpec { flags: &["ro", "rw"], keys: &[], range: false, under: false });
-                Op::Mprotect { vma, writable: !self.either(&tail, "ro", "rw")? }
+                let tail = self.tail(&TailSpec {
+                    flags: &["ro", "rw"],
+                    keys: &[],
+                    range: false,
+                    under: false,
+                });
+                Op::Mprotect {
+                    vma,
+                    writable: !self.either(&tail, "ro", "rw")?,
+                }
             }
             "workqueue" | "sync" | "exit" => {
                 self.tail(&TailSpec::NONE);
@@ -1301,15 +1802,38 @@ impl<'t> LineParser<'t> {
 
     /// `expect ...` after the keyword, including the `under` suffix.
     fn expect(&mut self) -> Res<StmtKind> {
-        const KINDS: &[&str] = &["ok", "violation", "no-violation", "result", "pinned", "not-pinned", "page", "cost"];
+        const KINDS: &[&str] = &[
+            "ok",
+            "violation",
+            "no-violation",
+            "result",
+            "pinned",
+            "not-pinned",
+            "page",
+            "cost",
+        ];
         let Some(tok) = self.bump() else {
             self.missing("what to expect");
             return None;
         };
         let text = self.tok_text(tok);
         let Some(kind) = KINDS.iter().copied().find(|k| *k == text) else {
-            self.err_hint(tok.span.clone(), format!("unknown expectation `{}`", clip(text)), choice_hint(text, KINDS));
+            self.err_hint(
+                tok.span.clone(),
+                format!("unknown expectation `{}`", clip(text)),
+                choice_hint(text, KINDS),
+            );
             return None;
+        };
+        self.syntax_key = match kind {
+            "ok" => "expect ok",
+            "violation" => "expect violation",
+            "no-violation" => "expect no-violation",
+            "result" => "expect result",
+            "pinned" => "expect pinned",
+            "not-pinned" => "expect not-pinned",
+            "page" => "expect page",
+            _ => "expect cost",
         };
         let (expect, tail) = match kind {
             "ok" => (Expect::Ok, self.tail(&TailSpec::UNDER)),
@@ -1319,23 +1843,47 @@ impl<'t> LineParser<'t> {
                     return None;
                 };
                 self.bump();
-                let name = Ident { name: self.tok_text(tok).to_string(), span: tok.span.clone() };
-                let e = if kind == "violation" { Expect::Violation { name } } else { Expect::NoViolation { name } };
+                let name = Ident {
+                    name: self.tok_text(tok).to_string(),
+                    span: tok.span.clone(),
+                };
+                let e = if kind == "violation" {
+                    Expect::Violation { name }
+                } else {
+                    Expect::NoViolation { name }
+                };
                 (e, self.tail(&TailSpec::UNDER))
             }
             "result" => {
-                let r = self.enum_operand("result", OpResult::ALL, OpResult::name, OpResult::from_name)?;
+                let r = self.enum_operand(
+                    "result",
+                    OpResult::ALL,
+                    OpResult::name,
+                    OpResult::from_name,
+                )?;
                 (Expect::Result { result: r }, self.tail(&TailSpec::UNDER))
             }
             "pinned" | "not-pinned" => {
                 let vma = self.name("a VMA name")?;
                 let page = self.int_u32("a page index")?;
-                (Expect::Pinned { vma, page, pinned: kind == "pinned" }, self.tail(&TailSpec::UNDER))
+                (
+                    Expect::Pinned {
+                        vma,
+                        page,
+                        pinned: kind == "pinned",
+                    },
+                    self.tail(&TailSpec::UNDER),
+                )
             }
             "page" => {
                 let vma = self.name("a VMA name")?;
                 let page = self.int_u32("a page index")?;
-                let spec = TailSpec { flags: &[], keys: &["refcount", "mapcount", "pincount", "dirty"], range: false, under: true };
+                let spec = TailSpec {
+                    flags: &[],
+                    keys: &["refcount", "mapcount", "pincount", "dirty"],
+                    range: false,
+                    under: true,
+                };
                 let tail = self.tail(&spec);
                 let mut fields = Vec::new();
                 for (key, value, _) in &tail.opts {
@@ -1344,7 +1892,11 @@ impl<'t> LineParser<'t> {
                             "yes" => PageField::Dirty(true),
                             "no" => PageField::Dirty(false),
                             other => {
-                                self.err_hint(value.span.clone(), format!("`dirty=` takes yes or no, not `{}`", clip(other)), "write `dirty=yes` or `dirty=no`");
+                                self.err_hint(
+                                    value.span.clone(),
+                                    format!("`dirty=` takes yes or no, not `{}`", clip(other)),
+                                    "write `dirty=yes` or `dirty=no`",
+                                );
                                 return None;
                             }
                         },
@@ -1362,7 +1914,10 @@ impl<'t> LineParser<'t> {
             }
             _ => self.expect_cost()?,
         };
-        Some(StmtKind::Expect { expect, under: tail.under })
+        Some(StmtKind::Expect {
+            expect,
+            under: tail.under,
+        })
     }
 
     /// `expect cost < DURATION` or `expect cost SCHEME >|< SCHEME [xF]`, after `cost`.
@@ -1379,41 +1934,84 @@ impl<'t> LineParser<'t> {
                 return None;
             };
             let bound = self.duration_of(tok)?;
-            return Some((Expect::CostTotal { cmp, bound }, self.tail(&TailSpec::UNDER)));
+            return Some((
+                Expect::CostTotal { cmp, bound },
+                self.tail(&TailSpec::UNDER),
+            ));
         }
-        let left = self.enum_operand("scheme (or `<`/`>`)", SchemeKind::ALL, SchemeKind::name, SchemeKind::from_name)?;
+        let left = self.enum_operand(
+            "scheme (or `<`/`>`)",
+            SchemeKind::ALL,
+            SchemeKind::name,
+            SchemeKind::from_name,
+        )?;
         let Some(cmp) = self.peek().and_then(cmp_of) else {
             self.missing("`<` or `>`");
             return None;
         };
         self.bump();
-        let right = self.enum_operand("scheme", SchemeKind::ALL, SchemeKind::name, SchemeKind::from_name)?;
+        let right = self.enum_operand(
+            "scheme",
+            SchemeKind::ALL,
+            SchemeKind::name,
+            SchemeKind::from_name,
+        )?;
         let mut factor_milli = 1000;
-        if let Some(word) = self.peek_word().filter(|w| w.starts_with('x') && w.len() > 1 && w.as_bytes()[1].is_ascii_digit()) {
+        if let Some(word) = self
+            .peek_word()
+            .filter(|w| w.starts_with('x') && w.len() > 1 && w.as_bytes()[1].is_ascii_digit())
+        {
             let tok = self.bump().map_or(0..0, |t| t.span.clone());
             factor_milli = self.factor(word, tok)?;
         }
-        Some((Expect::CostCompare { left, cmp, right, factor_milli }, self.tail(&TailSpec::UNDER)))
+        Some((
+            Expect::CostCompare {
+                left,
+                cmp,
+                right,
+                factor_milli,
+            },
+            self.tail(&TailSpec::UNDER),
+        ))
     }
 
     /// A factor `xF` (`x2`, `x1.25`) in thousandths.
     fn factor(&mut self, word: &str, span: Span) -> Res<u64> {
         let number = word.get(1..).unwrap_or("");
         let (int, frac) = number.split_once('.').unwrap_or((number, ""));
-        let valid = !int.is_empty() && int.bytes().all(|b| b.is_ascii_digit()) && frac.bytes().all(|b| b.is_ascii_digit());
+        let valid = !int.is_empty()
+            && int.bytes().all(|b| b.is_ascii_digit())
+            && frac.bytes().all(|b| b.is_ascii_digit());
         if !valid {
-            self.err_hint(span, format!("malformed factor `{}`", clip(word)), "a factor is `x` and a number: `x2`, `x1.5`");
+            self.err_hint(
+                span,
+                format!("malformed factor `{}`", clip(word)),
+                "a factor is `x` and a number: `x2`, `x1.5`",
+            );
             return None;
         }
         if frac.len() > 3 {
-            self.err_hint(span, format!("factor `{}` has more than three decimals", clip(word)), "factors are kept in thousandths");
+            self.err_hint(
+                span,
+                format!("factor `{}` has more than three decimals", clip(word)),
+                "factors are kept in thousandths",
+            );
             return None;
         }
         let frac_milli = format!("{frac:0<3}").parse::<u64>().unwrap_or(0);
-        match int.parse::<u64>().ok().and_then(|i| i.checked_mul(1000)).and_then(|i| i.checked_add(frac_milli)) {
+        match int
+            .parse::<u64>()
+            .ok()
+            .and_then(|i| i.checked_mul(1000))
+            .and_then(|i| i.checked_add(frac_milli))
+        {
             Some(v) => Some(v),
             None => {
-                self.err_hint(span, format!("factor `{}` is too large", clip(word)), "use a smaller factor");
+                self.err_hint(
+                    span,
+                    format!("factor `{}` is too large", clip(word)),
+                    "use a smaller factor",
+                );
                 None
             }
         }
@@ -1423,5 +2021,8 @@ impl<'t> LineParser<'t> {
 /// Is `s` an identifier: `[A-Za-z_][A-Za-z0-9_]*`?
 pub(super) fn is_ident(s: &str) -> bool {
     let mut bytes = s.bytes();
-    bytes.next().is_some_and(|b| b.is_ascii_alphabetic() || b == b'_') && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    bytes
+        .next()
+        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+        && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_')
 }

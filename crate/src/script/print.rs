@@ -45,18 +45,45 @@ fn write_stmt(out: &mut impl Write, stmt: &Stmt, depth: usize) -> fmt::Result {
                 write!(out, " {}={d}", name.name)?;
             }
         }
-        StmtKind::File { name, fs, pages, zone } => {
+        StmtKind::File {
+            name,
+            fs,
+            pages,
+            zone,
+        } => {
             write!(out, "file {} {fs} pages={pages}", name.name)?;
             if *zone != crate::settings::Zone::Normal {
                 write!(out, " zone={zone}")?;
             }
         }
-        StmtKind::MmapFile { vma, file, range, shared, writable } => {
+        StmtKind::MmapFile {
+            vma,
+            file,
+            range,
+            shared,
+            writable,
+        } => {
             write!(out, "mmap {} {}{}", vma.name, file.name, OptRange(*range))?;
-            write!(out, " {} {}", if *shared { "shared" } else { "private" }, rw(*writable))?;
+            write!(
+                out,
+                " {} {}",
+                if *shared { "shared" } else { "private" },
+                rw(*writable)
+            )?;
         }
-        StmtKind::MmapAnon { vma, pages, writable, huge, zone } => {
-            write!(out, "mmap {} anon pages={pages} {}", vma.name, rw(*writable))?;
+        StmtKind::MmapAnon {
+            vma,
+            pages,
+            writable,
+            huge,
+            zone,
+        } => {
+            write!(
+                out,
+                "mmap {} anon pages={pages} {}",
+                vma.name,
+                rw(*writable)
+            )?;
             if *huge {
                 out.write_str(" huge")?;
             }
@@ -201,16 +228,34 @@ impl Display for Op {
         match self {
             Op::Read { vma, range } => write!(f, "read {}{}", vma.name, OptRange(*range)),
             Op::Write { vma, range } => write!(f, "write {}{}", vma.name, OptRange(*range)),
-            Op::Gup { handle, vma, range, flags, times } => {
+            Op::Gup {
+                handle,
+                vma,
+                range,
+                flags,
+                times,
+            } => {
                 write!(f, "gup {} {}{}", handle.name, vma.name, OptRange(*range))?;
                 write_gup_flags(f, *flags, *times)
             }
-            Op::Get { handle, vma, range, flags, times } => {
+            Op::Get {
+                handle,
+                vma,
+                range,
+                flags,
+                times,
+            } => {
                 write!(f, "get {} {}{}", handle.name, vma.name, OptRange(*range))?;
                 write_gup_flags(f, *flags, *times)
             }
             Op::Vmsplice { handle, vma, range } => {
-                write!(f, "vmsplice {} {}{}", handle.name, vma.name, OptRange(*range))
+                write!(
+                    f,
+                    "vmsplice {} {}{}",
+                    handle.name,
+                    vma.name,
+                    OptRange(*range)
+                )
             }
             Op::Refs { vma, page, delta } => write!(f, "refs {} {page} {delta:+}", vma.name),
             Op::Dma { handle, dir, range } => {
@@ -224,7 +269,12 @@ impl Display for Op {
             Op::PutPage { handle } => write!(f, "put_page {}", handle.name),
             Op::Complete { handle, dirty: d } => write!(f, "complete {}{}", handle.name, dirty(*d)),
             Op::Workqueue => f.write_str("workqueue"),
-            Op::Writeback { file, range, sync, hold } => {
+            Op::Writeback {
+                file,
+                range,
+                sync,
+                hold,
+            } => {
                 write!(f, "writeback {}{}", file.name, OptRange(*range))?;
                 if *sync {
                     f.write_str(" sync")?;
@@ -275,7 +325,12 @@ impl Display for Expect {
                 Ok(())
             }
             Expect::CostTotal { cmp, bound } => write!(f, "cost {cmp} {bound}"),
-            Expect::CostCompare { left, cmp, right, factor_milli } => {
+            Expect::CostCompare {
+                left,
+                cmp,
+                right,
+                factor_milli,
+            } => {
                 write!(f, "cost {left} {cmp} {right}")?;
                 if *factor_milli != 1000 {
                     let int = factor_milli / 1000;
