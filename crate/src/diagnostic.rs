@@ -130,3 +130,65 @@ pub fn line_col(text: &str, at: usize) -> (u32, u32) {
     let col = text[line_start..at].chars().count() as u32 + 1;
     (line, col)
 }
+
+/// The line starts of a text, so that many diagnostics can find their line and column without
+/// rescanning the text from the start each time ([`Diagnostic::error`] does that, which is
+/// quadratic for a script with an error on every line).
+#[derive(Clone, Debug)]
+pub struct LineIndex<'t> {
+    /// The text.
+    text: &'t str,
+    /// Byte offset of the start of each line.
+    starts: Vec<usize>,
+}
+
+impl<'t> LineIndex<'t> {
+    /// Indexes `text`.
+    pub fn new(text: &'t str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|&(_, b)| b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
+        LineIndex { text, starts }
+    }
+
+    /// 1-based line and character column of byte offset `at` (clamped to the text); the same
+    /// answer as [`line_col`].
+    pub fn line_col(&self, at: usize) -> (u32, u32) {
+        let mut at = at.min(self.text.len());
+        while !self.text.is_char_boundary(at) {
+            at -= 1;
+        }
+        let line_idx = self.starts.partition_point(|&s| s <= at).saturating_sub(1);
+        let line_start = self.starts.get(line_idx).copied().unwrap_or(0);
+        let col = self.text[line_start..at].chars().count();
+        (
+            u32::try_from(line_idx + 1).unwrap_or(u32::MAX),
+            u32::try_from(col + 1).unwrap_or(u32::MAX),
+        )
+    }
+
+    /// An error at `span`.
+    pub fn error(&self, span: Span, message: impl Into<String>) -> Diagnostic {
+        let (line, col) = self.line_col(span.start);
+        Diagnostic {
+            severity: Severity::Error,
+            span,
+            line,
+            col,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    /// A warning at `span`.
+    pub fn warning(&self, span: Span, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..self.error(span, message)
+        }
+    }
+}

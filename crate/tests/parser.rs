@@ -556,3 +556,15 @@ fn valid_script() -> impl Strategy<Value = Script> {
             Script { stmts }
         })
 }
+
+#[test]
+fn many_errors_and_long_lines_stay_linear() {
+    // An error on each of 20,000 lines, a 600,000-character line of junk and 100,000 junk lines:
+    // each diagnostic must find its line without rescanning the text.
+    let typo = "mmap m anon pages=1 rw\n".to_string() + &"put nothing_here\n".repeat(20_000);
+    assert_eq!(parse(&typo).diagnostics.len(), 20_000);
+    let junk = "a\u{e9}".repeat(300_000) + "\n" + &"\u{e9}\n".repeat(100_000);
+    let res = parse(&junk);
+    assert!(res.has_errors());
+    assert!(res.diagnostics.len() <= 100_010);
+}

@@ -19,6 +19,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::diagnostic::LineIndex;
 use crate::script::lexer::{clip, lex_line, TokenKind};
 use crate::script::parser::suggest;
 use crate::script::{Expect, Ident, Op, PageRange, Script, Span, Stmt, StmtKind};
@@ -52,9 +53,16 @@ fn violation_names() -> Vec<&'static str> {
 
 /// Resolves the names of `script` (parsed from `text`) and returns the problems found.
 pub(super) fn check(text: &str, script: &Script) -> Vec<Diagnostic> {
+    let index = LineIndex::new(text);
     let mut checker = Checker {
         text,
-        ..Checker::default()
+        index: &index,
+        diags: Vec::new(),
+        files: BTreeMap::new(),
+        procs: BTreeMap::new(),
+        handles: BTreeMap::new(),
+        threads: BTreeMap::new(),
+        schedule: None,
     };
     checker.collect_threads(&script.stmts);
     checker.procs.insert("main".to_string(), Process::default());
@@ -100,10 +108,11 @@ struct Handle {
 }
 
 /// The checker's picture of the script at the current statement.
-#[derive(Default)]
 struct Checker<'t> {
     /// The script text.
     text: &'t str,
+    /// Its line starts.
+    index: &'t LineIndex<'t>,
     /// Problems found.
     diags: Vec<Diagnostic>,
     /// Files by name.
@@ -121,7 +130,7 @@ struct Checker<'t> {
 impl<'t> Checker<'t> {
     /// Records an error.
     fn error(&mut self, span: Span, msg: String, hint: Option<String>) {
-        let mut d = Diagnostic::error(self.text, span, msg);
+        let mut d = self.index.error(span, msg);
         d.hint = hint;
         self.diags.push(d);
     }
@@ -129,7 +138,7 @@ impl<'t> Checker<'t> {
     /// Records a warning.
     fn warning(&mut self, span: Span, msg: String, hint: String) {
         self.diags
-            .push(Diagnostic::warning(self.text, span, msg).with_hint(hint));
+            .push(self.index.warning(span, msg).with_hint(hint));
     }
 
     /// Collects thread names (top-level blocks only; the parser rejects others), reporting
@@ -289,7 +298,7 @@ impl<'t> Checker<'t> {
 
     /// Declares VMA `vma` of `pages` pages in `main`.
     fn map(&mut self, vma: &Ident, pages: u32, line: u32) {
-        let text = self.text;
+        let index = self.index;
         let Some(main) = self.procs.get_mut("main") else {
             return;
         };
@@ -299,7 +308,8 @@ impl<'t> Checker<'t> {
                 clip(&vma.name),
                 prev.line
             );
-            let d = Diagnostic::error(text, vma.span.clone(), msg)
+            let d = index
+                .error(vma.span.clone(), msg)
                 .with_hint("give each VMA of a process its own name");
             self.diags.push(d);
             return;

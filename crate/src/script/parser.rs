@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 
+use crate::diagnostic::LineIndex;
 use crate::script::lexer::{clip, lex_line, Token, TokenKind};
 use crate::script::{
     Cmp, DmaDir, Duration, Expect, GupFlags, Ident, Op, PageField, PageRange, Script, Setting,
@@ -17,6 +18,9 @@ use crate::{Diagnostic, OpResult, SchemeKind};
 
 /// How deep `repeat` blocks may nest (a `thread` block counts as one level).
 pub(super) const MAX_DEPTH: usize = 64;
+
+/// How many lexical errors one line reports before it gives up.
+const MAX_LEX_ERRORS_PER_LINE: usize = 8;
 
 /// Every statement keyword, for "did you mean" hints.
 const KEYWORDS: &[&str] = &[
@@ -166,13 +170,16 @@ fn choice_hint(word: &str, candidates: &[&str]) -> String {
 
 /// Parses `text`. Never fails; see the module docs.
 pub(super) fn parse(text: &str) -> (Script, Vec<Diagnostic>) {
+    let index = LineIndex::new(text);
     let mut parser = Parser {
         text,
+        index: &index,
         diags: Vec::new(),
         frames: vec![Frame {
             kind: FrameKind::Top,
             header: None,
             stmts: Vec::new(),
+            in_repeat: false,
         }],
         first_op_line: None,
         settings_seen: HashMap::new(),
@@ -206,12 +213,16 @@ struct Frame {
     header: Option<(u32, Span)>,
     /// The statements parsed so far.
     stmts: Vec<Stmt>,
+    /// This block or an enclosing one is a `repeat`.
+    in_repeat: bool,
 }
 
 /// The parser's state across lines.
 struct Parser<'t> {
     /// The whole script.
     text: &'t str,
+    /// Its line starts.
+    index: &'t LineIndex<'t>,
     /// Diagnostics so far.
     diags: Vec<Diagnostic>,
     /// Open blocks; `frames[0]` is the script.
@@ -226,15 +237,24 @@ impl<'t> Parser<'t> {
     /// Handles one line.
     fn line(&mut self, raw: &'t str, base: usize, line_no: u32) {
         let (tokens, _) = lex_line(raw, base);
-        let mut lex_errors = false;
+        let mut n_lex_errors = 0;
         for tok in &tokens {
             if let TokenKind::Error(msg, hint) = &tok.kind {
-                lex_errors = true;
+                n_lex_errors += 1;
+                if n_lex_errors > MAX_LEX_ERRORS_PER_LINE {
+                    let msg = "more unexpected characters on this line are not shown";
+                    self.diags
+                        .push(self.index.error(tok.span.clone(), msg).with_hint(*hint));
+                    break;
+                }
                 self.diags.push(
-                    Diagnostic::error(self.text, tok.span.clone(), msg.clone()).with_hint(*hint),
+                    self.index
+                        .error(tok.span.clone(), msg.clone())
+                        .with_hint(*hint),
                 );
             }
         }
+        let lex_errors = n_lex_errors > 0;
         let (Some(first), Some(last)) = (tokens.first(), tokens.last()) else {
             return;
         };
@@ -246,16 +266,13 @@ impl<'t> Parser<'t> {
         if lex_errors {
             // Still track block structure, so that one bad header does not unbalance the rest.
             if last.kind == TokenKind::LBrace {
-                self.frames.push(Frame {
-                    kind: FrameKind::Discard,
-                    header: Some((line_no, span)),
-                    stmts: Vec::new(),
-                });
+                self.push_frame(FrameKind::Discard, (line_no, span));
             }
             return;
         }
         let mut lp = LineParser {
             text: self.text,
+            index: self.index,
             toks: &tokens,
             pos: 0,
             end: span.end,
@@ -296,10 +313,7 @@ impl<'t> Parser<'t> {
     ) -> Option<StmtKind> {
         let head = tokens.first().map_or(0..0, |t| t.span.clone());
         let top = self.frames.len() == 1;
-        let in_repeat = self
-            .frames
-            .iter()
-            .any(|f| matches!(f.kind, FrameKind::Repeat(_)));
+        let in_repeat = self.frames.last().is_some_and(|f| f.in_repeat);
         let setting_key = match &kind {
             StmtKind::Scheme(_) => Some("scheme".to_string()),
             StmtKind::Kernel(_) => Some("kernel".to_string()),
@@ -328,7 +342,8 @@ impl<'t> Parser<'t> {
                 if let Some(prev) = self.settings_seen.get(&key) {
                     let msg = format!("`{key}` was already set on line {prev}; this one wins");
                     self.diags.push(
-                        Diagnostic::warning(self.text, head, msg)
+                        self.index
+                            .warning(head, msg)
                             .with_hint("remove one of the two"),
                     );
                 } else {
@@ -374,11 +389,11 @@ impl<'t> Parser<'t> {
     /// Handles a line ending in `{`: a `repeat` or `thread` header.
     fn open_block(&mut self, lp: &mut LineParser<'_>, line_no: u32, span: Span) {
         self.first_op_line.get_or_insert(line_no);
-        let header = Some((line_no, span.clone()));
+        let header = (line_no, span.clone());
         let discarding = self
             .frames
-            .iter()
-            .any(|f| matches!(f.kind, FrameKind::Discard));
+            .last()
+            .is_some_and(|f| matches!(f.kind, FrameKind::Discard));
         let kind = match lp.block_header() {
             Some(kind) => kind,
             None => FrameKind::Discard,
@@ -388,32 +403,24 @@ impl<'t> Parser<'t> {
             _ if discarding => FrameKind::Discard,
             _ if self.frames.len() > MAX_DEPTH => {
                 let msg = format!("blocks nest too deeply (at most {MAX_DEPTH} levels)");
-                lp.errs
-                    .push(Diagnostic::error(self.text, span, msg).with_hint(
-                        "flatten the script: multiply the counts of nested `repeat` blocks",
-                    ));
+                lp.errs.push(self.index.error(span, msg).with_hint(
+                    "flatten the script: multiply the counts of nested `repeat` blocks",
+                ));
                 FrameKind::Discard
             }
             FrameKind::Thread(_) if self.frames.len() > 1 => {
                 lp.errs.push(
-                    Diagnostic::error(
-                        self.text,
-                        span,
-                        "`thread` blocks must stand at the top level",
-                    )
-                    .with_hint(
-                        "threads cannot nest or repeat; put `repeat` inside the thread instead",
-                    ),
+                    self.index
+                        .error(span, "`thread` blocks must stand at the top level")
+                        .with_hint(
+                            "threads cannot nest or repeat; put `repeat` inside the thread instead",
+                        ),
                 );
                 FrameKind::Discard
             }
             other => other,
         };
-        self.frames.push(Frame {
-            kind,
-            header,
-            stmts: Vec::new(),
-        });
+        self.push_frame(kind, header);
     }
 
     /// Handles a line starting with `}`.
@@ -435,6 +442,25 @@ impl<'t> Parser<'t> {
             return;
         }
         self.pop_frame();
+    }
+
+    /// Opens a block. A block inside a discarded block is discarded too.
+    fn push_frame(&mut self, kind: FrameKind, header: (u32, Span)) {
+        let parent_in_repeat = self.frames.last().is_some_and(|f| f.in_repeat);
+        let kind = match self.frames.last() {
+            Some(Frame {
+                kind: FrameKind::Discard,
+                ..
+            }) => FrameKind::Discard,
+            _ => kind,
+        };
+        let in_repeat = parent_in_repeat || matches!(kind, FrameKind::Repeat(_));
+        self.frames.push(Frame {
+            kind,
+            header: Some(header),
+            stmts: Vec::new(),
+            in_repeat,
+        });
     }
 
     /// Closes the innermost block and adds it to its parent.
@@ -484,8 +510,7 @@ impl<'t> Parser<'t> {
 
     /// Records an error with a hint.
     fn error(&mut self, span: Span, msg: impl Into<String>, hint: impl Into<String>) {
-        self.diags
-            .push(Diagnostic::error(self.text, span, msg).with_hint(hint));
+        self.diags.push(self.index.error(span, msg).with_hint(hint));
     }
 }
 
@@ -584,6 +609,8 @@ impl TailSpec {
 struct LineParser<'t> {
     /// The whole script.
     text: &'t str,
+    /// Its line starts.
+    index: &'t LineIndex<'t>,
     /// The line's tokens.
     toks: &'t [Token],
     /// The next token.
@@ -624,7 +651,7 @@ impl<'t> LineParser<'t> {
     }
     /// Records an error with the statement's syntax as hint.
     fn err(&mut self, span: Span, msg: impl Into<String>) {
-        let mut d = Diagnostic::error(self.text, span, msg);
+        let mut d = self.index.error(span, msg);
         let syn = syntax(self.syntax_key);
         if !syn.is_empty() {
             d = d.with_hint(format!("syntax: `{syn}`"));
@@ -633,8 +660,7 @@ impl<'t> LineParser<'t> {
     }
     /// Records an error with a specific hint.
     fn err_hint(&mut self, span: Span, msg: impl Into<String>, hint: impl Into<String>) {
-        self.errs
-            .push(Diagnostic::error(self.text, span, msg).with_hint(hint));
+        self.errs.push(self.index.error(span, msg).with_hint(hint));
     }
     /// Records "missing X" at the end of the line (or at the offending token).
     fn missing(&mut self, what: &str) {
@@ -763,12 +789,9 @@ impl<'t> LineParser<'t> {
                 let op = self.op(keyword)?;
                 if let (Op::Complete { .. }, Some(span)) = (&op, &irq) {
                     self.errs.push(
-                        Diagnostic::warning(
-                            self.text,
-                            span.clone(),
-                            "`complete` always runs in hard-IRQ context",
-                        )
-                        .with_hint("the `irq` prefix is redundant here"),
+                        self.index
+                            .warning(span.clone(), "`complete` always runs in hard-IRQ context")
+                            .with_hint("the `irq` prefix is redundant here"),
                     );
                 }
                 StmtKind::Op {
@@ -806,7 +829,8 @@ impl<'t> LineParser<'t> {
                 if count == 0 {
                     let span = self.toks.get(self.pos - 1).map_or(0..0, |t| t.span.clone());
                     self.errs.push(
-                        Diagnostic::warning(self.text, span, "`repeat 0` never runs its body")
+                        self.index
+                            .warning(span, "`repeat 0` never runs its body")
                             .with_hint("remove the block, or give a count of at least 1"),
                     );
                 }
@@ -1179,12 +1203,9 @@ impl<'t> LineParser<'t> {
             match SchemeKind::from_name(text) {
                 Some(s) if schemes.contains(&s) => {
                     self.errs.push(
-                        Diagnostic::warning(
-                            self.text,
-                            tok.span.clone(),
-                            format!("scheme `{text}` is listed twice"),
-                        )
-                        .with_hint("remove one"),
+                        self.index
+                            .warning(tok.span.clone(), format!("scheme `{text}` is listed twice"))
+                            .with_hint("remove one"),
                     );
                 }
                 Some(s) => schemes.push(s),
@@ -1361,7 +1382,8 @@ impl<'t> LineParser<'t> {
                 if steps > MAX_STEPS {
                     let msg = format!("the runner caps the step budget at {MAX_STEPS}");
                     self.errs.push(
-                        Diagnostic::warning(self.text, value.span.clone(), msg)
+                        self.index
+                            .warning(value.span.clone(), msg)
                             .with_hint("scripts stop at the cap whatever `steps=` says"),
                     );
                 }
