@@ -1,14 +1,978 @@
-//! (in progress)
-use crate::{Overrides, Script};
-/// x
-pub struct ExpectOutcome;
-/// x
-pub struct Report;
-impl Report {
-    /// x
-    pub fn passed(&self) -> bool { true }
+//! The runner: executes a script under one scheme or several, with a step budget, `repeat`
+//! blocks, `PROC:` prefixes, `irq` context and `thread` blocks; evaluates expectations where they
+//! stand; and produces one [`Trace`] per scheme plus the expectations' outcomes.
+
+use serde::Serialize;
+
+use crate::cost::{CostCounts, CostTable, Primitive};
+use crate::invariants::{Finding, ViolationKind};
+use crate::kernel::gup::{GupCall, GupKind};
+use crate::kernel::vmscan::ReclaimTarget;
+use crate::kernel::{Backing, Context, Kernel, Pte, StepCx};
+use crate::script::{
+    Cmp, Expect, Ident, Op, PageField, PageRange, Script, Setting, Stmt, StmtKind,
+};
+use crate::settings::{Overrides, Settings, MAX_STEPS};
+use crate::trace::{self, Step, StepKind, Trace};
+use crate::{OpResult, SchemeKind};
+
+/// The outcome of one expectation line under one scheme (or across schemes).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ExpectOutcome {
+    /// Script line.
+    pub line: u32,
+    /// The expectation as written (canonical).
+    pub text: String,
+    /// The scheme it was checked under; `None` for cross-scheme cost comparisons.
+    pub scheme: Option<SchemeKind>,
+    /// Held every time it was evaluated.
+    pub passed: bool,
+    /// What was observed (the first failure, or the value when it held).
+    pub observed: String,
 }
-/// x
-pub fn run(_s: &Script, _o: &Overrides) -> Report { Report }
-/// x
-pub fn run_one() {}
+
+/// Everything a run produced.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    /// Short content hash of the script, so readers know they ran the same thing.
+    pub hash: String,
+    /// The script's own scheme (the single-scheme view's default).
+    pub primary: SchemeKind,
+    /// Settings after the script's statements and the overrides.
+    pub settings: Settings,
+    /// The cost table used.
+    pub costs: CostTable,
+    /// One trace per scheme run, in `SchemeKind::ALL` order.
+    pub traces: Vec<Trace>,
+    /// Expectation outcomes.
+    pub expectations: Vec<ExpectOutcome>,
+}
+
+impl Report {
+    /// All expectations held and no run hit the step budget.
+    pub fn passed(&self) -> bool {
+        self.expectations.iter().all(|e| e.passed)
+            && self.traces.iter().all(|t| t.budget_hit.is_none())
+    }
+    /// (held, total) expectations, for one scheme or all.
+    pub fn expect_tally(&self, scheme: Option<SchemeKind>) -> (usize, usize) {
+        let sel: Vec<_> = self
+            .expectations
+            .iter()
+            .filter(|e| scheme.is_none() || e.scheme.is_none() || e.scheme == scheme)
+            .collect();
+        (sel.iter().filter(|e| e.passed).count(), sel.len())
+    }
+    /// The trace of one scheme.
+    pub fn trace(&self, scheme: SchemeKind) -> Option<&Trace> {
+        self.traces.iter().find(|t| t.scheme == scheme)
+    }
+    /// The plain-text form (every trace and the summary).
+    pub fn text(&self) -> String {
+        trace::render_report(self)
+    }
+}
+
+/// FNV-1a of the script's canonical JSON, as 8 hex digits.
+fn content_hash(script: &Script) -> String {
+    let json = serde_json::to_string(script).unwrap_or_default();
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in json.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{:08x}", (h ^ (h >> 32)) as u32)
+}
+
+/// The settings, cost table and primary scheme a script asks for, with overrides applied.
+pub fn configure(script: &Script, o: &Overrides) -> (Settings, CostTable, SchemeKind) {
+    let mut s = Settings::default();
+    let mut table = CostTable::default();
+    let mut primary = SchemeKind::Refcount;
+    for st in &script.stmts {
+        match &st.kind {
+            StmtKind::Scheme(k) => primary = *k,
+            StmtKind::Kernel(e) => s.era = *e,
+            StmtKind::Set(Setting::Writeback(w)) => s.writeback = *w,
+            StmtKind::Set(Setting::Counter(c)) => s.counter = *c,
+            StmtKind::Set(Setting::GupFast(g)) => s.gup_fast = *g,
+            StmtKind::Set(Setting::Steps(n)) => s.steps = (*n).min(MAX_STEPS),
+            StmtKind::Cost(entries) => {
+                for (name, d) in entries {
+                    if let Some(p) = Primitive::from_name(&name.name) {
+                        table.set(p, *d);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    s.era = o.era.unwrap_or(s.era);
+    s.writeback = o.writeback.unwrap_or(s.writeback);
+    s.counter = o.counter.unwrap_or(s.counter);
+    s.gup_fast = o.gup_fast.unwrap_or(s.gup_fast);
+    for (name, d) in &o.costs {
+        if let Some(p) = Primitive::from_name(name) {
+            table.set(p, *d);
+        }
+    }
+    (s, table, primary)
+}
+
+/// Runs a script under the overrides' schemes (all three when none is named).
+pub fn run(script: &Script, o: &Overrides) -> Report {
+    let (settings, costs, primary) = configure(script, o);
+    let schemes: Vec<SchemeKind> = if o.schemes.is_empty() {
+        SchemeKind::ALL.to_vec()
+    } else {
+        o.schemes.clone()
+    };
+    let mut traces = Vec::new();
+    let mut expectations = Vec::new();
+    let mut points: Vec<(SchemeKind, Vec<CostPoint>)> = Vec::new();
+    for &scheme in SchemeKind::ALL.iter().filter(|s| schemes.contains(s)) {
+        let r = run_one(script, &settings, &costs, scheme, None);
+        traces.push(r.trace);
+        expectations.extend(r.expectations);
+        points.push((scheme, r.cost_points));
+    }
+    // Cross-scheme cost comparisons: the k-th evaluation is the same statement in every run.
+    let mut cross: Vec<ExpectOutcome> = Vec::new();
+    if let Some((_, first)) = points.first() {
+        for (i, pt) in first.iter().enumerate() {
+            let at = |s: SchemeKind| {
+                points
+                    .iter()
+                    .find(|(k, _)| *k == s)
+                    .and_then(|(_, v)| v.get(i))
+                    .map(|p| p.total_ps)
+            };
+            let (Some(l), Some(r)) = (at(pt.left), at(pt.right)) else {
+                continue;
+            };
+            let bound = r as f64 * pt.factor_milli as f64 / 1000.0;
+            let passed = pt.cmp.holds(l as f64, bound);
+            let observed = format!(
+                "{} {} vs {} {}{}",
+                pt.left,
+                crate::cost::fmt_ps(l),
+                pt.right,
+                crate::cost::fmt_ps(r),
+                if pt.factor_milli != 1000 {
+                    format!(
+                        " (x{} = {})",
+                        pt.factor_milli as f64 / 1000.0,
+                        crate::cost::fmt_ps(bound as u64)
+                    )
+                } else {
+                    String::new()
+                }
+            );
+            match cross.iter_mut().find(|e| e.line == pt.line) {
+                Some(e) if e.passed && !passed => {
+                    e.passed = false;
+                    e.observed = observed;
+                }
+                Some(_) => {}
+                None => cross.push(ExpectOutcome {
+                    line: pt.line,
+                    text: pt.text.clone(),
+                    scheme: None,
+                    passed,
+                    observed,
+                }),
+            }
+        }
+    }
+    for t in traces.iter_mut() {
+        for s in t.steps.iter_mut() {
+            if let Some(c) = cross.iter().find(|c| c.line == s.line) {
+                if let StepKind::Expect { passed, observed } = &mut s.kind {
+                    *passed = c.passed;
+                    observed.clone_from(&c.observed);
+                }
+            }
+        }
+    }
+    expectations.extend(cross);
+    expectations.sort_by_key(|e| (e.line, e.scheme.map(|s| s as usize)));
+    Report {
+        hash: content_hash(script),
+        primary,
+        settings,
+        costs,
+        traces,
+        expectations,
+    }
+}
+
+/// A running cost total captured at a cross-scheme `expect cost A > B` statement.
+#[derive(Clone, Debug)]
+pub struct CostPoint {
+    line: u32,
+    text: String,
+    left: SchemeKind,
+    cmp: Cmp,
+    right: SchemeKind,
+    factor_milli: u64,
+    total_ps: u64,
+}
+
+/// What one scheme's run produced.
+pub struct OneRun {
+    /// The trace.
+    pub trace: Trace,
+    /// Expectation outcomes of this scheme.
+    pub expectations: Vec<ExpectOutcome>,
+    /// The state at the end (or at the step the run stopped at).
+    pub kernel: Kernel,
+    cost_points: Vec<CostPoint>,
+}
+
+/// Runs a script under one scheme; stops after step `stop_after` when given (time travel).
+pub fn run_one(
+    script: &Script,
+    settings: &Settings,
+    table: &CostTable,
+    scheme: SchemeKind,
+    stop_after: Option<u64>,
+) -> OneRun {
+    let mut r = Runner {
+        k: Kernel::new(scheme, settings.clone()),
+        table,
+        cx: StepCx::default(),
+        trace: Trace {
+            scheme,
+            settings: settings.clone(),
+            steps: Vec::new(),
+            total: CostCounts::default(),
+            total_ps: 0,
+            counts: Vec::new(),
+            first_step: Vec::new(),
+            executed: 0,
+            budget_hit: None,
+        },
+        counts: vec![0; ViolationKind::ALL.len()],
+        first: vec![None; ViolationKind::ALL.len()],
+        last_result: OpResult::Ok,
+        expectations: Vec::new(),
+        cost_points: Vec::new(),
+        summary: None,
+        stop: false,
+        stop_after,
+        scoped: 0,
+    };
+    r.script(script);
+    let counts = ViolationKind::ALL
+        .iter()
+        .map(|&k| (k, r.counts[k as usize]))
+        .filter(|&(_, n)| n > 0)
+        .collect();
+    let first = ViolationKind::ALL
+        .iter()
+        .filter_map(|&k| r.first[k as usize].map(|s| (k, s)))
+        .collect();
+    r.trace.counts = counts;
+    r.trace.first_step = first;
+    OneRun {
+        trace: r.trace,
+        expectations: r.expectations,
+        kernel: r.k,
+        cost_points: r.cost_points,
+    }
+}
+
+struct Summary {
+    index: u64,
+    line: u32,
+    iterations: u64,
+    body: u64,
+    costs: CostCounts,
+    cost_ps: u64,
+    findings: Vec<Finding>,
+    counts: Vec<(ViolationKind, u64)>,
+}
+
+struct Runner<'a> {
+    k: Kernel,
+    table: &'a CostTable,
+    cx: StepCx,
+    trace: Trace,
+    counts: Vec<u64>,
+    first: Vec<Option<u64>>,
+    last_result: OpResult,
+    expectations: Vec<ExpectOutcome>,
+    cost_points: Vec<CostPoint>,
+    summary: Option<Summary>,
+    stop: bool,
+    stop_after: Option<u64>,
+    scoped: u32,
+}
+
+/// Where a top-level unit of execution ends.
+enum Unit<'s> {
+    Stmt(&'s Stmt),
+    Threads(Vec<(&'s Ident, &'s [Stmt])>, Option<&'s [Ident]>),
+}
+
+impl Runner<'_> {
+    fn script(&mut self, script: &Script) {
+        // Statements before the first thread block, the threads, then the rest.
+        let mut units: Vec<Unit<'_>> = Vec::new();
+        let mut threads = Vec::new();
+        let mut schedule = None;
+        let mut thread_pos = None;
+        for st in &script.stmts {
+            match &st.kind {
+                StmtKind::Thread { name, body } => {
+                    thread_pos.get_or_insert(units.len());
+                    threads.push((name, body.as_slice()));
+                }
+                StmtKind::Schedule(names) => schedule = Some(names.as_slice()),
+                _ => units.push(Unit::Stmt(st)),
+            }
+        }
+        if let Some(pos) = thread_pos {
+            units.insert(pos, Unit::Threads(threads, schedule));
+        }
+        let last_op = units.iter().rposition(|u| match u {
+            Unit::Stmt(st) => !matches!(st.kind, StmtKind::Expect { .. }),
+            Unit::Threads(..) => true,
+        });
+        for (i, u) in units.iter().enumerate() {
+            if self.stop {
+                return;
+            }
+            match u {
+                Unit::Stmt(st) => self.stmt(st, None),
+                Unit::Threads(ts, sched) => self.threads(ts, *sched),
+            }
+            if Some(i) == last_op && !self.stop {
+                self.end_of_script();
+            }
+        }
+        if last_op.is_none() && !self.stop {
+            self.end_of_script();
+        }
+    }
+
+    fn threads(&mut self, ts: &[(&Ident, &[Stmt])], schedule: Option<&[Ident]>) {
+        let mut next = vec![0usize; ts.len()];
+        if let Some(order) = schedule {
+            for name in order {
+                if let Some(t) = ts.iter().position(|(n, _)| n.name == name.name) {
+                    if let Some(st) = ts[t].1.get(next[t]) {
+                        next[t] += 1;
+                        self.stmt(st, None);
+                    }
+                }
+            }
+        }
+        loop {
+            let mut progressed = false;
+            for (t, (_, body)) in ts.iter().enumerate() {
+                if self.stop {
+                    return;
+                }
+                if let Some(st) = body.get(next[t]) {
+                    next[t] += 1;
+                    progressed = true;
+                    self.stmt(st, None);
+                }
+            }
+            if !progressed {
+                break;
+            }
+        }
+    }
+
+    fn budget_ok(&mut self, line: u32) -> bool {
+        if self.stop {
+            return false;
+        }
+        if self.trace.executed >= self.k.settings.steps {
+            self.stop = true;
+            self.trace.budget_hit = Some(format!(
+                "step budget of {} statements reached at line {line}: the trace is partial \
+                 (raise it with `set steps=N`, at most {MAX_STEPS})",
+                self.k.settings.steps
+            ));
+            return false;
+        }
+        if self.stop_after.is_some_and(|s| self.trace.executed >= s) {
+            self.stop = true;
+            return false;
+        }
+        self.trace.executed += 1;
+        true
+    }
+
+    fn stmt(&mut self, st: &Stmt, _parent: Option<&Stmt>) {
+        match &st.kind {
+            StmtKind::Scheme(_)
+            | StmtKind::Kernel(_)
+            | StmtKind::Set(_)
+            | StmtKind::Cost(_)
+            | StmtKind::Schedule(_) => {}
+            StmtKind::Thread { body, .. } => {
+                for s in body {
+                    self.stmt(s, Some(st));
+                }
+            }
+            StmtKind::Repeat { count, body } => self.repeat(st, *count, body),
+            StmtKind::Expect { expect, under } => {
+                if !under.is_empty() && !under.contains(&self.k.scheme) {
+                    return;
+                }
+                if !self.budget_ok(st.line) {
+                    return;
+                }
+                self.expect(st, expect);
+            }
+            _ => {
+                if !self.budget_ok(st.line) {
+                    return;
+                }
+                self.cx.reset();
+                self.exec(st);
+                self.k.check_touched(&mut self.cx);
+                self.last_result = self.cx.result;
+                self.record(st.line, || st.to_string(), StepKind::Op);
+            }
+        }
+    }
+
+    fn repeat(&mut self, st: &Stmt, count: u64, body: &[Stmt]) {
+        let body_len = count_stmts(body);
+        for i in 0..count {
+            if self.stop {
+                break;
+            }
+            let start_summary = i == 1 && self.summary.is_none();
+            if start_summary {
+                self.summary = Some(Summary {
+                    index: self.trace.executed + 1,
+                    line: st.line,
+                    iterations: count - 1,
+                    body: body_len,
+                    costs: CostCounts::default(),
+                    cost_ps: 0,
+                    findings: Vec::new(),
+                    counts: Vec::new(),
+                });
+            }
+            self.scoped += 1;
+            for s in body {
+                self.stmt(s, Some(st));
+            }
+            self.scoped -= 1;
+            self.cx.reset();
+            self.k.end_iteration(&mut self.cx);
+            if !self.cx.findings.is_empty() {
+                self.record(
+                    st.line,
+                    || "(end of repeat iteration)".to_string(),
+                    StepKind::Op,
+                );
+            }
+            if i + 1 == count || self.stop {
+                if let Some(sm) = self
+                    .summary
+                    .take()
+                    .filter(|_| i >= 1 && (start_summary || count > 1))
+                {
+                    if sm.line == st.line {
+                        self.push_summary(sm);
+                    } else {
+                        self.summary = Some(sm);
+                    }
+                }
+            }
+        }
+    }
+
+    fn push_summary(&mut self, sm: Summary) {
+        let last = self.trace.executed;
+        self.trace.steps.push(Step {
+            index: sm.index,
+            line: sm.line,
+            text: String::new(),
+            kind: StepKind::Repeat {
+                iterations: sm.iterations,
+                last_index: last,
+                body: sm.body,
+            },
+            result: OpResult::Ok,
+            changes: Vec::new(),
+            notes: Vec::new(),
+            costs: sm.costs,
+            cost_ps: sm.cost_ps,
+            findings: sm.findings,
+            finding_counts: sm.counts,
+        });
+    }
+
+    /// Records the step just executed from `self.cx` (into the summary when summarising).
+    fn record(&mut self, line: u32, text: impl FnOnce() -> String, kind: StepKind) {
+        let cost_ps = self.table.time(&self.cx.costs);
+        self.trace.total.add_all(&self.cx.costs, 1);
+        self.trace.total_ps = self.trace.total_ps.saturating_add(cost_ps);
+        let index = self.trace.executed;
+        for f in &self.cx.findings {
+            let i = f.kind as usize;
+            self.counts[i] += 1;
+            self.first[i].get_or_insert(index);
+        }
+        if let Some(sm) = &mut self.summary {
+            sm.costs.add_all(&self.cx.costs, 1);
+            sm.cost_ps = sm.cost_ps.saturating_add(cost_ps);
+            for f in self.cx.findings.drain(..) {
+                match sm.counts.iter_mut().find(|(k, _)| *k == f.kind) {
+                    Some((_, n)) => *n += 1,
+                    None => {
+                        sm.counts.push((f.kind, 1));
+                        sm.findings.push(f);
+                    }
+                }
+            }
+            return;
+        }
+        let changes = trace::group(
+            self.cx
+                .before
+                .iter()
+                .map(|b| (b.pfn, trace::diff(b, &self.k.snap(b.pfn))))
+                .collect(),
+        );
+        self.trace.steps.push(Step {
+            index,
+            line,
+            text: text(),
+            kind,
+            result: self.cx.result,
+            changes,
+            notes: std::mem::take(&mut self.cx.notes),
+            costs: self.cx.costs.clone(),
+            cost_ps,
+            findings: std::mem::take(&mut self.cx.findings),
+            finding_counts: Vec::new(),
+        });
+    }
+
+    fn end_of_script(&mut self) {
+        self.cx.reset();
+        self.k.end_of_script(&mut self.cx);
+        if !self.cx.findings.is_empty() {
+            self.record(0, || "(end of script)".to_string(), StepKind::Op);
+        }
+    }
+
+    fn proc_of(&mut self, st: &Stmt) -> Option<u32> {
+        let StmtKind::Op { proc_, .. } = &st.kind else {
+            return Some(0);
+        };
+        match proc_ {
+            None => Some(0),
+            Some(p) => self
+                .k
+                .proc_id(&p.name)
+                .filter(|&id| self.k.procs[id as usize].live),
+        }
+    }
+
+    fn vma(&self, proc_: u32, name: &Ident) -> Option<u32> {
+        self.k.vma_id(proc_, &name.name)
+    }
+
+    fn exec(&mut self, st: &Stmt) {
+        let cx = &mut self.cx;
+        match &st.kind {
+            StmtKind::File {
+                name,
+                fs,
+                pages,
+                zone,
+            } => self.k.add_file(&name.name, *fs, *pages, *zone),
+            StmtKind::MmapFile {
+                vma,
+                file,
+                range,
+                shared,
+                writable,
+            } => {
+                let Some(f) = self.k.file_id(&file.name) else {
+                    return cx.fail(OpResult::Einval);
+                };
+                let Some(r) = range.resolve(self.k.files[f as usize].size) else {
+                    return cx.fail(OpResult::Einval);
+                };
+                let backing = Backing::File {
+                    file: f,
+                    pgoff: r.start,
+                    shared: *shared,
+                };
+                self.k
+                    .mmap(cx, 0, &vma.name, backing, r.len() as u32, *writable);
+            }
+            StmtKind::MmapAnon {
+                vma,
+                pages,
+                writable,
+                huge,
+                zone,
+            } => {
+                self.k.mmap(
+                    cx,
+                    0,
+                    &vma.name,
+                    Backing::Anon {
+                        huge: *huge,
+                        zone: *zone,
+                    },
+                    *pages,
+                    *writable,
+                );
+            }
+            StmtKind::Op { irq, op, .. } => {
+                let Some(proc_) = self.proc_of(st) else {
+                    return self.cx.fail(OpResult::Einval);
+                };
+                let saved = self.k.ctx;
+                if *irq {
+                    self.k.ctx = Context::HardIrq;
+                }
+                self.op(proc_, op);
+                self.k.ctx = saved;
+            }
+            _ => {}
+        }
+    }
+
+    fn range(
+        &mut self,
+        proc_: u32,
+        vma: &Ident,
+        range: PageRange,
+    ) -> Option<(u32, std::ops::Range<u32>)> {
+        let Some(v) = self.vma(proc_, vma) else {
+            self.cx.fail(OpResult::Efault);
+            return None;
+        };
+        match range.resolve(self.k.vmas[v as usize].pages) {
+            Some(r) => Some((v, r)),
+            None => {
+                self.cx.fail(OpResult::Einval);
+                None
+            }
+        }
+    }
+
+    fn op(&mut self, proc_: u32, op: &Op) {
+        let scoped = self.scoped > 0;
+        match op {
+            Op::Read { vma, range } => {
+                if let Some((v, r)) = self.range(proc_, vma, *range) {
+                    self.k.op_read(&mut self.cx, v, r);
+                }
+            }
+            Op::Write { vma, range } => {
+                if let Some((v, r)) = self.range(proc_, vma, *range) {
+                    self.k.op_write(&mut self.cx, v, r);
+                }
+            }
+            Op::Gup {
+                handle,
+                vma,
+                range,
+                flags,
+                times,
+            }
+            | Op::Get {
+                handle,
+                vma,
+                range,
+                flags,
+                times,
+            } => {
+                let kind = if matches!(op, Op::Gup { .. }) {
+                    GupKind::Pin
+                } else {
+                    GupKind::Get
+                };
+                if let Some((v, r)) = self.range(proc_, vma, *range) {
+                    let call = GupCall {
+                        name: &handle.name,
+                        proc_,
+                        vma: v,
+                        range: r,
+                        flags: *flags,
+                        times: (*times).max(1),
+                        kind,
+                        scoped,
+                    };
+                    self.k.gup(&mut self.cx, call);
+                }
+            }
+            Op::Vmsplice { handle, vma, range } => {
+                if let Some((v, r)) = self.range(proc_, vma, *range) {
+                    let flags = crate::script::GupFlags::default();
+                    let call = GupCall {
+                        name: &handle.name,
+                        proc_,
+                        vma: v,
+                        range: r,
+                        flags,
+                        times: 1,
+                        kind: GupKind::Vmsplice,
+                        scoped,
+                    };
+                    self.k.gup(&mut self.cx, call);
+                }
+            }
+            Op::Refs { vma, page, delta } => {
+                if let Some((v, _)) = self.range(proc_, vma, PageRange::One(*page)) {
+                    self.k.refs(&mut self.cx, v, *page, *delta);
+                }
+            }
+            Op::Dma { handle, dir, range } => self.k.dma(&mut self.cx, &handle.name, *dir, *range),
+            Op::Put { handle, dirty } => self.k.put(&mut self.cx, &handle.name, *dirty),
+            Op::PutPage { handle } => self.k.put_page(&mut self.cx, &handle.name),
+            Op::Complete { handle, dirty } => self.k.complete(&mut self.cx, &handle.name, *dirty),
+            Op::Workqueue => self.k.run_workqueue(&mut self.cx),
+            Op::Writeback {
+                file,
+                range,
+                sync,
+                hold,
+            } => {
+                if let Some((f, r)) = self.file_range(file, *range) {
+                    self.k.writeback(&mut self.cx, f, r, *sync, *hold);
+                }
+            }
+            Op::WritebackDone { file } => match self.k.file_id(&file.name) {
+                Some(f) => self.k.writeback_done(&mut self.cx, f),
+                None => self.cx.fail(OpResult::Einval),
+            },
+            Op::Sync => self.k.sync(&mut self.cx),
+            Op::Reclaim { target, range } => {
+                let t = match target {
+                    None => Some(ReclaimTarget::All),
+                    Some(name) => {
+                        if self.k.file_id(&name.name).is_some() {
+                            self.file_range(name, *range)
+                                .map(|(f, r)| ReclaimTarget::File(f, r))
+                        } else {
+                            self.range(proc_, name, *range)
+                                .map(|(v, r)| ReclaimTarget::Vma(v, r))
+                        }
+                    }
+                };
+                if let Some(t) = t {
+                    self.k.reclaim(&mut self.cx, t);
+                }
+            }
+            Op::Migrate { vma, range } => {
+                if let Some((v, r)) = self.range(proc_, vma, *range) {
+                    self.k.migrate(&mut self.cx, v, r);
+                }
+            }
+            Op::Truncate { file, pages } => match self.k.file_id(&file.name) {
+                Some(f) => self.k.truncate(&mut self.cx, f, *pages),
+                None => self.cx.fail(OpResult::Einval),
+            },
+            Op::Punch { file, range } => {
+                if let Some((f, r)) = self.file_range(file, *range) {
+                    self.k.punch(&mut self.cx, f, r);
+                }
+            }
+            Op::Fork { child } => self.k.fork(&mut self.cx, proc_, &child.name),
+            Op::Munmap { vma } => match self.vma(proc_, vma) {
+                Some(v) => self.k.munmap(&mut self.cx, v),
+                None => self.cx.fail(OpResult::Einval),
+            },
+            Op::Mprotect { vma, writable } => match self.vma(proc_, vma) {
+                Some(v) => self.k.mprotect(&mut self.cx, v, *writable),
+                None => self.cx.fail(OpResult::Einval),
+            },
+            Op::Exit => self.k.exit(&mut self.cx, proc_),
+        }
+    }
+
+    fn file_range(
+        &mut self,
+        file: &Ident,
+        range: PageRange,
+    ) -> Option<(u32, std::ops::Range<u32>)> {
+        let Some(f) = self.k.file_id(&file.name) else {
+            self.cx.fail(OpResult::Einval);
+            return None;
+        };
+        let size = self.k.files[f as usize].size;
+        if size == 0 && range == PageRange::All {
+            return Some((f, 0..0));
+        }
+        match range.resolve(size) {
+            Some(r) => Some((f, r)),
+            None => {
+                self.cx.fail(OpResult::Einval);
+                None
+            }
+        }
+    }
+
+    /// The page mapped at `vma` page `idx` of `main`.
+    fn page_at(&self, vma: &Ident, idx: u32) -> Result<u32, String> {
+        let v = self
+            .k
+            .vma_id(0, &vma.name)
+            .ok_or_else(|| format!("{} is not mapped", vma.name))?;
+        match self.k.vmas[v as usize].ptes.get(idx as usize) {
+            Some(Some(Pte::Present { pfn, .. })) => Ok(*pfn),
+            Some(Some(Pte::Swap { pfn: Some(pfn), .. })) => Ok(*pfn),
+            _ => Err(format!("{} page {idx} is not present", vma.name)),
+        }
+    }
+
+    fn expect(&mut self, st: &Stmt, e: &Expect) {
+        let text = e.to_string();
+        let (passed, observed) = match e {
+            Expect::Ok => {
+                let v: Vec<String> = ViolationKind::ALL
+                    .iter()
+                    .filter(|k| !k.informational() && self.counts[**k as usize] > 0)
+                    .map(|k| k.to_string())
+                    .collect();
+                (
+                    v.is_empty(),
+                    if v.is_empty() {
+                        "no violation".into()
+                    } else {
+                        format!("violations: {}", v.join(", "))
+                    },
+                )
+            }
+            Expect::Violation { name } | Expect::NoViolation { name } => {
+                let want = matches!(e, Expect::Violation { .. });
+                match ViolationKind::from_name(&name.name) {
+                    Some(k) => {
+                        let n = self.counts[k as usize];
+                        let obs = if n == 0 {
+                            format!("{k} not raised")
+                        } else {
+                            format!(
+                                "{k} raised {n} time(s), first at step {}",
+                                self.first[k as usize].unwrap_or(0)
+                            )
+                        };
+                        ((n > 0) == want, obs)
+                    }
+                    None => (false, format!("unknown violation '{}'", name.name)),
+                }
+            }
+            Expect::Result { result } => (
+                self.last_result == *result,
+                format!("result {}", self.last_result),
+            ),
+            Expect::Pinned { vma, page, pinned } => match self.page_at(vma, *page) {
+                Ok(pfn) => {
+                    let ans = self.k.maybe_dma_pinned(pfn);
+                    let obs = match ans {
+                        None => "the scheme cannot tell (treated as not pinned)".to_string(),
+                        Some(true) => format!("pinned (p{pfn})"),
+                        Some(false) => format!("not pinned (p{pfn})"),
+                    };
+                    (ans.unwrap_or(false) == *pinned, obs)
+                }
+                Err(msg) => (false, msg),
+            },
+            Expect::Page { vma, page, fields } => match self.page_at(vma, *page) {
+                Ok(pfn) => {
+                    let p = &self.k.pages[pfn as usize];
+                    let mut ok = true;
+                    let mut obs = Vec::new();
+                    for f in fields {
+                        let (name, got, want) = match *f {
+                            PageField::Refcount(n) => ("refcount", p.refcount, n),
+                            PageField::Mapcount(n) => ("mapcount", p.mapcount, n),
+                            PageField::Pincount(n) => ("pincount", p.pincount, n),
+                            PageField::Dirty(d) => {
+                                ("dirty", i64::from(p.flags.dirty), i64::from(d))
+                            }
+                        };
+                        ok &= got == want;
+                        obs.push(if name == "dirty" {
+                            format!("dirty={}", if got == 1 { "yes" } else { "no" })
+                        } else {
+                            format!("{name}={got}")
+                        });
+                    }
+                    (ok, obs.join(" "))
+                }
+                Err(msg) => (false, msg),
+            },
+            Expect::CostTotal { cmp, bound } => {
+                let t = self.trace.total_ps;
+                (
+                    cmp.holds(t, bound.0),
+                    format!("cost {}", crate::cost::fmt_ps(t)),
+                )
+            }
+            Expect::CostCompare {
+                left,
+                cmp,
+                right,
+                factor_milli,
+            } => {
+                self.cost_points.push(CostPoint {
+                    line: st.line,
+                    text: text.clone(),
+                    left: *left,
+                    cmp: *cmp,
+                    right: *right,
+                    factor_milli: *factor_milli,
+                    total_ps: self.trace.total_ps,
+                });
+                (true, "compared across schemes".into())
+            }
+        };
+        let cross = matches!(e, Expect::CostCompare { .. });
+        if !cross {
+            match self.expectations.iter_mut().find(|o| o.line == st.line) {
+                Some(o) => {
+                    if o.passed && !passed {
+                        o.passed = false;
+                        o.observed.clone_from(&observed);
+                    }
+                }
+                None => self.expectations.push(ExpectOutcome {
+                    line: st.line,
+                    text: text.clone(),
+                    scheme: Some(self.k.scheme),
+                    passed,
+                    observed: observed.clone(),
+                }),
+            }
+        }
+        self.cx.reset();
+        self.record(
+            st.line,
+            || st.to_string(),
+            StepKind::Expect { passed, observed },
+        );
+    }
+}
+
+fn count_stmts(body: &[Stmt]) -> u64 {
+    body.iter()
+        .map(|s| match &s.kind {
+            StmtKind::Repeat { count, body } => count.saturating_mul(count_stmts(body)),
+            _ => 1,
+        })
+        .fold(0u64, u64::saturating_add)
+}
+
+/// The kernel state after step `index` of a scheme's run (time travel for the stepper).
+pub fn state_at(script: &Script, o: &Overrides, scheme: SchemeKind, index: u64) -> Kernel {
+    let (settings, table, _) = configure(script, o);
+    run_one(script, &settings, &table, scheme, Some(index)).kernel
+}

@@ -1,5 +1,475 @@
-//! (in progress)
-/// x
-pub struct Step;
-/// x
-pub struct Trace;
+//! Traces: what each step did, and the plain-text form that the CLI, the web export and the
+//! snapshot tests share (at most 72 columns, fixed width, one step per line with the counter
+//! changes it caused, findings on their own lines, a cost total and a grep-able verdict line).
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::cost::{fmt_ps, CostCounts};
+use crate::invariants::{Finding, ViolationKind};
+use crate::kernel::{PageSnap, Pfn};
+use crate::run::Report;
+use crate::{OpResult, SchemeKind, Settings};
+
+/// Width of every line of the text trace.
+pub const WIDTH: usize = 72;
+
+/// One changed field of a page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FieldChange {
+    /// Field name (`ref`, `map`, `pin`, `dirty`, `buffers`, `wb`, `state`).
+    pub field: &'static str,
+    /// Before.
+    pub old: String,
+    /// After.
+    pub new: String,
+}
+
+/// The same change on a run of consecutive pages.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Change {
+    /// First page.
+    pub first: Pfn,
+    /// Last page.
+    pub last: Pfn,
+    /// Pages in the run.
+    pub pages: u32,
+    /// What changed.
+    pub fields: Vec<FieldChange>,
+}
+
+/// What a step was.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum StepKind {
+    /// A declaration or an operation.
+    Op,
+    /// An expectation, with whether it held and what was observed.
+    Expect {
+        /// Held.
+        passed: bool,
+        /// What the model observed.
+        observed: String,
+    },
+    /// Iterations 2..N of a `repeat` body, summarised: costs and findings of every iteration.
+    Repeat {
+        /// Iterations summarised.
+        iterations: u64,
+        /// Last step index covered.
+        last_index: u64,
+        /// Statements per iteration.
+        body: u64,
+    },
+}
+
+/// One step of a trace.
+#[derive(Clone, Debug, Serialize)]
+pub struct Step {
+    /// Executed-statement number (1-based).
+    pub index: u64,
+    /// Script line.
+    pub line: u32,
+    /// The statement as canonical text (with `PROC:` / `irq` prefixes).
+    pub text: String,
+    /// What kind of step.
+    #[serde(flatten)]
+    pub kind: StepKind,
+    /// Result.
+    pub result: OpResult,
+    /// Page changes.
+    pub changes: Vec<Change>,
+    /// Other changes worth reading.
+    pub notes: Vec<String>,
+    /// Primitives charged.
+    pub costs: CostCounts,
+    /// Cost in picoseconds.
+    pub cost_ps: u64,
+    /// Violations and events raised (for summaries: the first of each kind).
+    pub findings: Vec<Finding>,
+    /// For summaries: how many of each kind were raised.
+    pub finding_counts: Vec<(ViolationKind, u64)>,
+}
+
+/// The run of one script under one scheme.
+#[derive(Clone, Debug, Serialize)]
+pub struct Trace {
+    /// Scheme.
+    pub scheme: SchemeKind,
+    /// Settings.
+    pub settings: Settings,
+    /// Steps in order (repeats summarised).
+    pub steps: Vec<Step>,
+    /// Total primitives charged.
+    pub total: CostCounts,
+    /// Total cost in picoseconds.
+    pub total_ps: u64,
+    /// How many times each kind was raised.
+    pub counts: Vec<(ViolationKind, u64)>,
+    /// First step that raised each kind.
+    pub first_step: Vec<(ViolationKind, u64)>,
+    /// Statements executed.
+    pub executed: u64,
+    /// Set when the step budget stopped the run: the message.
+    pub budget_hit: Option<String>,
+}
+
+impl Trace {
+    /// Violations (not informational events) raised, with counts, in table order.
+    pub fn violations(&self) -> impl Iterator<Item = (ViolationKind, u64)> + '_ {
+        self.counts
+            .iter()
+            .copied()
+            .filter(|(k, n)| !k.informational() && *n > 0)
+    }
+    /// How often `kind` was raised.
+    pub fn count(&self, kind: ViolationKind) -> u64 {
+        self.counts
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map_or(0, |&(_, n)| n)
+    }
+    /// The step that first raised `kind`.
+    pub fn first(&self, kind: ViolationKind) -> Option<u64> {
+        self.first_step
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map(|&(_, s)| s)
+    }
+}
+
+/// The field-level differences between two snapshots of a page.
+pub fn diff(old: &PageSnap, new: &PageSnap) -> Vec<FieldChange> {
+    let mut out = Vec::new();
+    let mut num = |field, a: i64, b: i64| {
+        if a != b {
+            out.push(FieldChange {
+                field,
+                old: a.to_string(),
+                new: b.to_string(),
+            });
+        }
+    };
+    num("ref", old.refcount, new.refcount);
+    num("map", old.mapcount, new.mapcount);
+    num("pin", old.pincount, new.pincount);
+    num("dirty", i64::from(old.dirty), i64::from(new.dirty));
+    num("buffers", i64::from(old.buffers), i64::from(new.buffers));
+    num("wb", i64::from(old.writeback), i64::from(new.writeback));
+    if old.state != new.state {
+        out.push(FieldChange {
+            field: "state",
+            old: old.state.name().into(),
+            new: new.state.name().into(),
+        });
+    }
+    out
+}
+
+/// Groups per-page changes into runs of consecutive pages with the same change.
+pub fn group(mut per_page: Vec<(Pfn, Vec<FieldChange>)>) -> Vec<Change> {
+    per_page.sort_by_key(|(p, _)| *p);
+    let mut out: Vec<Change> = Vec::new();
+    for (pfn, fields) in per_page {
+        if fields.is_empty() {
+            continue;
+        }
+        match out.last_mut() {
+            Some(c) if c.last + 1 == pfn && c.fields == fields => {
+                c.last = pfn;
+                c.pages += 1;
+            }
+            _ => out.push(Change {
+                first: pfn,
+                last: pfn,
+                pages: 1,
+                fields,
+            }),
+        }
+    }
+    out
+}
+
+fn wrap_into(out: &mut String, indent: usize, first: &str, text: &str) {
+    let pad = " ".repeat(indent);
+    let mut line = format!("{pad}{first}");
+    let cont = " ".repeat(indent + first.len().min(4));
+    for word in text.split(' ') {
+        if line.len() + 1 + word.len() > WIDTH && line.trim().len() > first.len() {
+            out.push_str(line.trim_end());
+            out.push('\n');
+            line = cont.clone();
+        }
+        if !line.ends_with(' ') && !line.is_empty() && line.len() > indent {
+            line.push(' ');
+        }
+        // A single word longer than a line is cut, never overflowing the width.
+        if cont.len() + word.len() > WIDTH {
+            line.push_str(
+                &word[..word
+                    .char_indices()
+                    .map(|(i, _)| i)
+                    .take_while(|&i| i <= WIDTH - cont.len() - 1)
+                    .last()
+                    .unwrap_or(0)],
+            );
+        } else {
+            line.push_str(word);
+        }
+    }
+    out.push_str(line.trim_end());
+    out.push('\n');
+}
+
+fn change_text(c: &Change) -> String {
+    let pages = if c.pages == 1 {
+        format!("p{}", c.first)
+    } else {
+        format!("p{}..p{} ({})", c.first, c.last, c.pages)
+    };
+    let fields: Vec<String> = c
+        .fields
+        .iter()
+        .map(|f| format!("{} {}->{}", f.field, f.old, f.new))
+        .collect();
+    format!("{pages} {}", fields.join(" "))
+}
+
+/// Renders one step.
+pub fn render_step(out: &mut String, s: &Step) {
+    let (result, cost) = match &s.kind {
+        StepKind::Expect { passed, .. } => (
+            (if *passed { "pass" } else { "FAIL" }).to_string(),
+            String::new(),
+        ),
+        _ => (
+            s.result.name().to_string(),
+            if s.cost_ps > 0 {
+                fmt_ps(s.cost_ps)
+            } else {
+                String::new()
+            },
+        ),
+    };
+    let idx = match &s.kind {
+        StepKind::Repeat { last_index, .. } => format!("{}..{}", s.index, last_index),
+        _ => s.index.to_string(),
+    };
+    let text = match &s.kind {
+        StepKind::Repeat {
+            iterations, body, ..
+        } => format!(
+            "{iterations} more x {{ {body} statements }} (line {})",
+            s.line
+        ),
+        _ => s.text.clone(),
+    };
+    let head = format!("{idx:>4} ");
+    let room = WIDTH - head.len() - 1 - 9 - 1 - 9;
+    if text.len() <= room && head.len() <= 5 {
+        let _ = writeln!(out, "{head}{text:<room$} {result:<9} {cost:>9}");
+    } else {
+        wrap_into(out, 0, &head, &text);
+        let _ = writeln!(out, "{:>w$} {result:<9} {cost:>9}", "", w = WIDTH - 20);
+    }
+    if let StepKind::Expect {
+        passed: false,
+        observed,
+    } = &s.kind
+    {
+        wrap_into(out, 7, "observed: ", observed);
+    }
+    for c in &s.changes {
+        wrap_into(out, 7, "", &change_text(c));
+    }
+    for n in &s.notes {
+        wrap_into(out, 7, ". ", n);
+    }
+    for f in &s.findings {
+        let mark = if f.kind.informational() { "~ " } else { "! " };
+        let count = s
+            .finding_counts
+            .iter()
+            .find(|(k, _)| *k == f.kind)
+            .filter(|(_, n)| *n > 1)
+            .map(|(_, n)| format!(" (x{n})"))
+            .unwrap_or_default();
+        wrap_into(
+            out,
+            7,
+            mark,
+            &format!("{}{count}: {}", f.kind.name(), f.detail),
+        );
+    }
+}
+
+/// The rule line.
+pub fn rule() -> String {
+    "-".repeat(WIDTH)
+}
+
+/// Renders one scheme's trace: header, steps, totals and the verdict line.
+pub fn render_trace(report: &Report, t: &Trace) -> String {
+    let mut out = String::new();
+    let s = &t.settings;
+    let _ = writeln!(
+        out,
+        "== {} == script {}  kernel {}",
+        t.scheme, report.hash, s.era
+    );
+    let _ = writeln!(
+        out,
+        "   writeback={} counter={} gup-fast={}",
+        s.writeback, s.counter, s.gup_fast
+    );
+    out.push_str(&rule());
+    out.push('\n');
+    for step in &t.steps {
+        render_step(&mut out, step);
+    }
+    out.push_str(&rule());
+    out.push('\n');
+    if let Some(msg) = &t.budget_hit {
+        wrap_into(&mut out, 0, "!! ", msg);
+    }
+    let v: Vec<String> = t
+        .violations()
+        .map(|(k, n)| {
+            let first = t.first(k).unwrap_or(0);
+            if n > 1 {
+                format!("{} x{n} (first step {first})", k.name())
+            } else {
+                format!("{} (step {first})", k.name())
+            }
+        })
+        .collect();
+    wrap_into(
+        &mut out,
+        0,
+        "violations: ",
+        &if v.is_empty() {
+            "none".to_string()
+        } else {
+            v.join(", ")
+        },
+    );
+    let costs: Vec<String> = t.total.iter().map(|(p, n)| format!("{p} {n}")).collect();
+    wrap_into(
+        &mut out,
+        0,
+        "cost: ",
+        &format!(
+            "{} ({})",
+            fmt_ps(t.total_ps),
+            if costs.is_empty() {
+                "nothing charged".into()
+            } else {
+                costs.join(", ")
+            }
+        ),
+    );
+    out.push_str(&verdict(report, t));
+    out.push('\n');
+    out
+}
+
+/// The grep-able verdict line, in the spirit of herd7's `Observation` line:
+/// `Observation HASH SCHEME Clean|Violated N expect P/T`.
+pub fn verdict(report: &Report, t: &Trace) -> String {
+    let n: u64 = t.violations().map(|(_, n)| n).sum();
+    let (p, total) = report.expect_tally(Some(t.scheme));
+    let state = if t.budget_hit.is_some() {
+        "Partial"
+    } else if n == 0 {
+        "Clean"
+    } else {
+        "Violated"
+    };
+    format!(
+        "Observation {} {} {state} {n} expect {p}/{total}",
+        report.hash, t.scheme
+    )
+}
+
+/// Renders a whole report: every scheme's trace, then the side-by-side summary.
+pub fn render_report(report: &Report) -> String {
+    let mut out = String::new();
+    for t in &report.traces {
+        out.push_str(&render_trace(report, t));
+        out.push('\n');
+    }
+    out.push_str(&render_summary(report));
+    out
+}
+
+/// The compact side-by-side summary of the schemes: violations and cost totals.
+pub fn render_summary(report: &Report) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{:<10} {:<49} {:>11}", "scheme", "violations", "cost");
+    for t in &report.traces {
+        let v: Vec<String> = t
+            .violations()
+            .map(|(k, n)| {
+                if n > 1 {
+                    format!("{k} x{n}")
+                } else {
+                    k.to_string()
+                }
+            })
+            .collect();
+        let v = if v.is_empty() {
+            "-".to_string()
+        } else {
+            v.join(" ")
+        };
+        let mut first = true;
+        let mut line = String::new();
+        for word in v.split(' ') {
+            if line.len() + word.len() + 1 > 49 {
+                let _ = writeln!(
+                    out,
+                    "{:<10} {:<49} {:>11}",
+                    if first { t.scheme.name() } else { "" },
+                    line.trim(),
+                    if first {
+                        fmt_ps(t.total_ps)
+                    } else {
+                        String::new()
+                    }
+                );
+                first = false;
+                line.clear();
+            }
+            line.push_str(word);
+            line.push(' ');
+        }
+        let _ = writeln!(
+            out,
+            "{:<10} {:<49} {:>11}",
+            if first { t.scheme.name() } else { "" },
+            line.trim(),
+            if first {
+                fmt_ps(t.total_ps)
+            } else {
+                String::new()
+            }
+        );
+    }
+    let fails: Vec<&crate::run::ExpectOutcome> =
+        report.expectations.iter().filter(|e| !e.passed).collect();
+    let (p, total) = report.expect_tally(None);
+    let _ = writeln!(out, "expectations: {p}/{total} hold");
+    for e in fails {
+        let under = e.scheme.map(|s| format!(" under {s}")).unwrap_or_default();
+        wrap_into(
+            &mut out,
+            0,
+            "FAIL ",
+            &format!(
+                "line {}{under}: expected {}, observed {}",
+                e.line, e.text, e.observed
+            ),
+        );
+    }
+    out
+}

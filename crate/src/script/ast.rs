@@ -35,7 +35,10 @@ impl Eq for Ident {}
 impl Ident {
     /// A name with an empty span, for scripts built in code.
     pub fn new(name: impl Into<String>) -> Self {
-        Ident { name: name.into(), span: 0..0 }
+        Ident {
+            name: name.into(),
+            span: 0..0,
+        }
     }
 }
 

@@ -36,5 +36,8 @@ pub fn parse(text: &str) -> Parse {
         diagnostics.extend(check::check(text, &script));
     }
     diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
-    Parse { script, diagnostics }
+    Parse {
+        script,
+        diagnostics,
+    }
 }

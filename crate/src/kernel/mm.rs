@@ -1,0 +1,729 @@
+//! Memory management proper (mm/memory.c, mm/mmap.c, mm/mprotect.c, kernel/fork.c): faults,
+//! `page_mkwrite`, COW with each era's reuse rule, fork, munmap, mprotect, exit.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use super::{
+    Backing, Context, FileId, Kernel, Owner, Pfn, Proc, ProcId, Pte, StepCx, TreeRef, Vma, VmaId,
+    HUGE_PAGES,
+};
+use crate::cost::{itree_visits, Primitive};
+use crate::invariants::ViolationKind;
+use crate::kernel::RmapEntry;
+use crate::settings::{FsKind, Zone};
+use crate::OpResult;
+
+impl Kernel {
+    /// The VMA pages that share one PTE-level unit with `idx` (a 2 MiB chunk for huge VMAs).
+    pub fn chunk(&self, vma: VmaId, idx: u32) -> Range<u32> {
+        let v = &self.vmas[vma as usize];
+        match v.backing {
+            Backing::Anon { huge: true, .. } => {
+                let s = idx / HUGE_PAGES * HUGE_PAGES;
+                s..(s + HUGE_PAGES).min(v.pages)
+            }
+            _ => idx..idx + 1,
+        }
+    }
+
+    /// Declares `mmap VMA FILE[RANGE] shared|private ro|rw` or an anonymous mapping.
+    pub fn mmap(
+        &mut self,
+        cx: &mut StepCx,
+        proc_: ProcId,
+        name: &str,
+        backing: Backing,
+        pages: u32,
+        writable: bool,
+    ) {
+        self.rwsem(cx, "mmap_lock");
+        let id = self.vmas.len() as VmaId;
+        let mut anon_tree = crate::itree::IntervalTree::new();
+        match backing {
+            Backing::File { file, pgoff, .. } => {
+                self.rwsem(cx, "i_mmap_rwsem");
+                let n = self.files[file as usize].i_mmap.len();
+                cx.charge(Primitive::ItreeNode, itree_visits(n));
+                self.files[file as usize].i_mmap.insert(
+                    u64::from(pgoff),
+                    u64::from(pgoff + pages.max(1)) - 1,
+                    RmapEntry::Vma(id),
+                );
+            }
+            Backing::Anon { .. } => {
+                anon_tree.insert(0, u64::from(pages.max(1)) - 1, RmapEntry::Vma(id));
+            }
+        }
+        self.vmas.push(Vma {
+            name: name.into(),
+            proc_,
+            backing,
+            pages,
+            writable,
+            ptes: vec![None; pages as usize],
+            live: true,
+            anon_tree,
+        });
+        self.procs[proc_ as usize].vmas.insert(name.into(), id);
+    }
+
+    /// The page cache page (or DAX block) at `index`, allocating it if absent.
+    fn file_page(&mut self, cx: &mut StepCx, file: FileId, index: u32) -> Result<Pfn, OpResult> {
+        let f = &self.files[file as usize];
+        if index >= f.size {
+            return Err(OpResult::Efault); // SIGBUS beyond EOF
+        }
+        if let Some(&pfn) = f.cache.get(&index) {
+            return Ok(pfn);
+        }
+        let (zone, version, dax) = (f.zone, f.disk[index as usize], f.fs.dax());
+        let owner = if dax {
+            Owner::Dax { file, index }
+        } else {
+            Owner::File { file, index }
+        };
+        let pfn = self.alloc_page(cx, owner, zone, 0, version);
+        self.pg(cx, pfn).refcount = 1; // the page-cache reference (or the DAX block's)
+        self.files[file as usize].cache.insert(index, pfn);
+        Ok(pfn)
+    }
+
+    /// Installs PTEs for the unit of `idx` pointing at `pfn` (mapcount and refcount + 1).
+    fn map_pte(
+        &mut self,
+        cx: &mut StepCx,
+        vma: VmaId,
+        idx: u32,
+        pfn: Pfn,
+        write: bool,
+        dirty: bool,
+    ) {
+        for i in self.chunk(vma, idx) {
+            self.vmas[vma as usize].ptes[i as usize] = Some(Pte::Present { pfn, write, dirty });
+        }
+        let p = self.pg(cx, pfn);
+        p.mapcount += 1;
+        p.refcount += 1;
+    }
+
+    /// Removes the PTEs of the unit of `idx` (zap_pte_range): the dirty bit moves to the page,
+    /// mapcount and refcount drop, the TLB entry is flushed.
+    pub fn zap_pte(&mut self, cx: &mut StepCx, vma: VmaId, idx: u32) {
+        let Some(Pte::Present { pfn, dirty, .. }) = self.vmas[vma as usize].ptes[idx as usize]
+        else {
+            self.vmas[vma as usize].ptes[idx as usize] = None;
+            return;
+        };
+        for i in self.chunk(vma, idx) {
+            self.vmas[vma as usize].ptes[i as usize] = None;
+        }
+        cx.charge(Primitive::TlbFlush, 1);
+        if dirty && matches!(self.pages[pfn as usize].owner, Owner::File { .. }) {
+            self.set_page_dirty(cx, pfn, true);
+        }
+        self.pg(cx, pfn).mapcount -= 1;
+        self.put_refs(cx, pfn, 1);
+        self.maybe_free_zombie(cx, pfn);
+    }
+
+    /// `folio_mark_dirty`: a clean page becomes dirty. Checks I7 (buffers) and notes I8.
+    pub fn set_page_dirty(&mut self, cx: &mut StepCx, pfn: Pfn, from_pte: bool) {
+        let p = &self.pages[pfn as usize];
+        if p.flags.dirty || p.freed {
+            return;
+        }
+        cx.charge(Primitive::MarkDirty, 1);
+        let owner = p.owner;
+        let (buffers, mkwrite) = (p.flags.buffers, p.mkwrite_since_clean);
+        self.pg(cx, pfn).flags.dirty = true;
+        let Owner::File { file, index } = owner else {
+            return;
+        };
+        let fs = self.files[file as usize].fs;
+        if fs.needs_buffers() && !buffers {
+            cx.raise(
+                ViolationKind::DirtyWithoutBuffers,
+                format!(
+                    "p{pfn} ({}:{index}) dirtied with no buffers: ext4_writepage would BUG",
+                    self.files[file as usize].name
+                ),
+            );
+        }
+        if fs.dirty_tracking() && !mkwrite && !from_pte {
+            cx.raise(
+                ViolationKind::DirtiedWithoutMkwrite,
+                format!("p{pfn} dirtied with no page_mkwrite since it was cleaned"),
+            );
+        }
+    }
+
+    /// `->page_mkwrite`: wait for stable pages, attach buffers, dirty the page.
+    fn page_mkwrite(&mut self, cx: &mut StepCx, pfn: Pfn) {
+        let Some((file, _)) = self.pages[pfn as usize].file_index() else {
+            return;
+        };
+        let fs = self.files[file as usize].fs;
+        if !fs.dirty_tracking() {
+            return;
+        }
+        self.might_sleep(cx, "page_mkwrite (folio_lock)");
+        cx.charge(Primitive::PageLock, 1);
+        if fs.stable_writes() && self.pages[pfn as usize].flags.writeback {
+            // folio_wait_stable(): the writer sleeps until the write-out completes.
+            self.end_writeback(cx, pfn);
+            cx.notes
+                .push(format!("p{pfn}: write waited for write-out (stable pages)"));
+        }
+        if fs.needs_buffers() && !self.pages[pfn as usize].flags.buffers {
+            let p = self.pg(cx, pfn);
+            p.flags.buffers = true;
+            p.refcount += 1;
+        }
+        self.pg(cx, pfn).mkwrite_since_clean = true;
+        self.set_page_dirty(cx, pfn, true);
+    }
+
+    /// Handles a fault on VMA page `idx` (read, or write when `write`) and returns the page now
+    /// mapped there. Present PTEs that allow the access cost nothing.
+    pub fn fault(
+        &mut self,
+        cx: &mut StepCx,
+        vma: VmaId,
+        idx: u32,
+        write: bool,
+    ) -> Result<Pfn, OpResult> {
+        let v = &self.vmas[vma as usize];
+        if !v.live || idx >= v.pages {
+            return Err(OpResult::Efault);
+        }
+        if write && !v.writable {
+            return Err(OpResult::Efault);
+        }
+        let backing = v.backing;
+        match v.ptes[idx as usize] {
+            Some(Pte::Present { pfn, write: w, .. }) if w || !write => return Ok(pfn),
+            _ => {}
+        }
+        if self.ctx != Context::Process {
+            self.might_sleep(cx, "page fault (mmap_lock)");
+        }
+        cx.charge(Primitive::Fault, 1);
+        match self.vmas[vma as usize].ptes[idx as usize] {
+            Some(Pte::Present { pfn, .. }) => self.write_protect_fault(cx, vma, idx, pfn, backing),
+            Some(Pte::Swap { pfn, version }) => {
+                let pfn = match pfn.filter(|&p| !self.pages[p as usize].freed) {
+                    Some(p) => p,
+                    None => {
+                        let zone = match backing {
+                            Backing::Anon { zone, .. } => zone,
+                            Backing::File { .. } => Zone::Normal,
+                        };
+                        let order = if self.chunk(vma, idx).len() > 1 { 9 } else { 0 };
+                        self.alloc_page(
+                            cx,
+                            Owner::Anon {
+                                root: vma,
+                                index: idx,
+                            },
+                            zone,
+                            order,
+                            version,
+                        )
+                    }
+                };
+                self.swap_in(cx, pfn);
+                let excl =
+                    self.settings.era.anon_exclusive() && self.pages[pfn as usize].mapcount == 0;
+                self.pg(cx, pfn).flags.anon_exclusive = excl;
+                self.map_pte(cx, vma, idx, pfn, false, false);
+                if write {
+                    return self.write_protect_fault(cx, vma, idx, pfn, backing);
+                }
+                Ok(pfn)
+            }
+            None => match backing {
+                Backing::Anon { zone, huge } => {
+                    let order = if huge { 9 } else { 0 };
+                    let s = self.chunk(vma, idx).start;
+                    let pfn = self.alloc_page(
+                        cx,
+                        Owner::Anon {
+                            root: vma,
+                            index: s,
+                        },
+                        zone,
+                        order,
+                        0,
+                    );
+                    let excl = self.settings.era.anon_exclusive();
+                    self.pg(cx, pfn).flags.anon_exclusive = excl;
+                    self.map_pte(cx, vma, idx, pfn, write, write);
+                    Ok(pfn)
+                }
+                Backing::File {
+                    file,
+                    pgoff,
+                    shared,
+                } => {
+                    let pfn = self.file_page(cx, file, pgoff + idx)?;
+                    let fs = self.files[file as usize].fs;
+                    if !shared && write {
+                        // MAP_PRIVATE write: copy the page-cache page into an anonymous page.
+                        return Ok(self.cow_copy(cx, vma, idx, pfn, false));
+                    }
+                    if shared && write {
+                        self.page_mkwrite(cx, pfn);
+                    }
+                    // Dirty-tracked shared mappings start read-only so the first write faults.
+                    let w = write
+                        || (shared && !fs.dirty_tracking() && self.vmas[vma as usize].writable);
+                    self.map_pte(cx, vma, idx, pfn, w, write);
+                    Ok(pfn)
+                }
+            },
+        }
+    }
+
+    /// Write fault on a present read-only PTE: `page_mkwrite` for shared file mappings,
+    /// `do_wp_page` (reuse or copy) for private ones.
+    fn write_protect_fault(
+        &mut self,
+        cx: &mut StepCx,
+        vma: VmaId,
+        idx: u32,
+        pfn: Pfn,
+        backing: Backing,
+    ) -> Result<Pfn, OpResult> {
+        if let Backing::File { shared: true, .. } = backing {
+            self.page_mkwrite(cx, pfn);
+            self.set_pte_write(vma, idx, true);
+            return Ok(pfn);
+        }
+        let p = &self.pages[pfn as usize];
+        if !matches!(p.owner, Owner::Anon { .. }) {
+            return Ok(self.cow_copy(cx, vma, idx, pfn, true));
+        }
+        let swapcache = i64::from(p.flags.swapcache);
+        let reuse =
+            self.settings
+                .era
+                .cow_reuse(p.mapcount, p.refcount - swapcache, p.flags.anon_exclusive);
+        if reuse {
+            self.check_cow_leak(cx, vma, pfn);
+            if self.settings.era.anon_exclusive() {
+                self.pg(cx, pfn).flags.anon_exclusive = true;
+            }
+            self.set_pte_write(vma, idx, true);
+            Ok(pfn)
+        } else {
+            Ok(self.cow_copy(cx, vma, idx, pfn, true))
+        }
+    }
+
+    fn set_pte_write(&mut self, vma: VmaId, idx: u32, write: bool) {
+        for i in self.chunk(vma, idx) {
+            if let Some(Pte::Present {
+                write: w, dirty, ..
+            }) = &mut self.vmas[vma as usize].ptes[i as usize]
+            {
+                *w = write;
+                *dirty |= write;
+            }
+        }
+    }
+
+    /// `wp_page_copy`: a new anonymous page replaces `old` in this VMA. Checks I15.
+    fn cow_copy(
+        &mut self,
+        cx: &mut StepCx,
+        vma: VmaId,
+        idx: u32,
+        old: Pfn,
+        was_mapped: bool,
+    ) -> Pfn {
+        cx.charge(Primitive::CopyPage, 1);
+        let zone = match self.vmas[vma as usize].backing {
+            Backing::Anon { zone, .. } => zone,
+            Backing::File { .. } => Zone::Normal,
+        };
+        let (order, version) = (
+            self.pages[old as usize].order,
+            self.pages[old as usize].version,
+        );
+        let s = self.chunk(vma, idx).start;
+        let new = self.alloc_page(
+            cx,
+            Owner::Anon {
+                root: vma,
+                index: s,
+            },
+            zone,
+            order,
+            version,
+        );
+        let excl = self.settings.era.anon_exclusive();
+        self.pg(cx, new).flags.anon_exclusive = excl;
+        if was_mapped {
+            self.zap_pte(cx, vma, idx);
+        }
+        self.map_pte(cx, vma, idx, new, true, true);
+        self.check_pin_lost(cx, vma, idx, old);
+        new
+    }
+
+    /// I15: a live handle of this process on this VMA page still holds `old`.
+    fn check_pin_lost(&mut self, cx: &mut StepCx, vma: VmaId, idx: u32, old: Pfn) {
+        if self.pages[old as usize].holders == 0 {
+            return;
+        }
+        let proc_ = self.vmas[vma as usize].proc_;
+        let lost: Vec<String> = self
+            .live_handles()
+            .filter(|(_, h)| h.proc_ == proc_ && h.vma == vma)
+            .filter(|(_, h)| {
+                idx.checked_sub(h.start)
+                    .and_then(|i| h.pages.get(i as usize))
+                    == Some(&old)
+            })
+            .map(|(_, h)| h.name.clone())
+            .collect();
+        for name in lost {
+            cx.raise(
+                ViolationKind::PinLostByCow,
+                format!(
+                    "handle {name}: COW gave {} a new page; the device still targets p{old}",
+                    self.vmas[vma as usize].name
+                ),
+            );
+        }
+    }
+
+    /// I16: a PTE is made writable on `pfn` in place while another process's handle holds it.
+    fn check_cow_leak(&mut self, cx: &mut StepCx, vma: VmaId, pfn: Pfn) {
+        if self.pages[pfn as usize].holders == 0 {
+            return;
+        }
+        let proc_ = self.vmas[vma as usize].proc_;
+        let holders: Vec<(String, ProcId)> = self
+            .live_handles()
+            .filter(|(_, h)| h.proc_ != proc_ && h.pages.contains(&pfn))
+            .map(|(_, h)| (h.name.clone(), h.proc_))
+            .collect();
+        for (name, other) in holders {
+            cx.raise(
+                ViolationKind::CowLeak,
+                format!(
+                    "p{pfn} reused for writing by {} while {}'s handle {name} holds it",
+                    self.procs[proc_ as usize].name, self.procs[other as usize].name
+                ),
+            );
+        }
+    }
+
+    fn swap_in(&mut self, cx: &mut StepCx, pfn: Pfn) {
+        let others = self
+            .vmas
+            .iter()
+            .filter(|v| v.live)
+            .flat_map(|v| v.ptes.iter())
+            .filter(|pte| matches!(pte, Some(Pte::Swap { pfn: Some(p), .. }) if *p == pfn));
+        // The swap-cache reference goes once the last swap entry for the page is gone.
+        if self.pages[pfn as usize].flags.swapcache && others.count() <= 1 {
+            self.pg(cx, pfn).flags.swapcache = false;
+            self.put_refs(cx, pfn, 1);
+        }
+    }
+
+    /// `read VMA [RANGE]`.
+    pub fn op_read(&mut self, cx: &mut StepCx, vma: VmaId, range: Range<u32>) {
+        for idx in range {
+            if let Err(e) = self.fault(cx, vma, idx, false) {
+                cx.fail(e);
+                return;
+            }
+        }
+    }
+
+    /// `write VMA [RANGE]`: write faults as needed, then the store bumps the data.
+    pub fn op_write(&mut self, cx: &mut StepCx, vma: VmaId, range: Range<u32>) {
+        let mut last = None;
+        for idx in range {
+            match self.fault(cx, vma, idx, true) {
+                Ok(pfn) => {
+                    if let Some(Some(Pte::Present { dirty, .. })) =
+                        self.vmas[vma as usize].ptes.get_mut(idx as usize)
+                    {
+                        *dirty = true;
+                    }
+                    // One version bump per folio per statement (a huge folio is one unit).
+                    if last != Some(pfn) {
+                        self.store(cx, pfn);
+                        last = Some(pfn);
+                    }
+                }
+                Err(e) => {
+                    cx.fail(e);
+                    return;
+                }
+            }
+        }
+    }
+
+    /// A CPU or DMA store into a page: new content. DAX writes reach the storage directly.
+    pub fn store(&mut self, cx: &mut StepCx, pfn: Pfn) {
+        let p = self.pg(cx, pfn);
+        p.version += 1;
+        let (v, owner) = (p.version, p.owner);
+        if let Owner::Dax { file, index } = owner {
+            self.files[file as usize].disk[index as usize] = v;
+        }
+    }
+
+    /// `fork NAME` from `parent`.
+    pub fn fork(&mut self, cx: &mut StepCx, parent: ProcId, child: &str) {
+        self.rwsem(cx, "mmap_lock");
+        self.procs[parent as usize].write_protect_seq += 1;
+        let child_id = self.procs.len() as ProcId;
+        self.procs.push(Proc {
+            name: child.into(),
+            vmas: BTreeMap::new(),
+            live: true,
+            has_pinned: false,
+            write_protect_seq: 0,
+        });
+        let parent_vmas: Vec<(String, VmaId)> = self.procs[parent as usize]
+            .vmas
+            .iter()
+            .map(|(n, &v)| (n.clone(), v))
+            .collect();
+        for (name, pv) in parent_vmas {
+            let (backing, pages, writable) = {
+                let v = &self.vmas[pv as usize];
+                (v.backing, v.pages, v.writable)
+            };
+            self.mmap(cx, child_id, &name, backing, pages, writable);
+            let cv = self.vmas.len() as VmaId - 1;
+            if let Backing::Anon { .. } = backing {
+                // anon_vma_fork: the child's VMA joins the parent's anon_vma tree.
+                cx.charge(Primitive::SlabAlloc, 1);
+                self.vmas[pv as usize].anon_tree.insert(
+                    0,
+                    u64::from(pages.max(1)) - 1,
+                    RmapEntry::Vma(cv),
+                );
+            }
+            let mut idx = 0;
+            while idx < pages {
+                let unit = self.chunk(pv, idx);
+                let next = unit.end;
+                match self.vmas[pv as usize].ptes[idx as usize] {
+                    Some(Pte::Present { pfn, write, dirty })
+                        if matches!(self.pages[pfn as usize].owner, Owner::Anon { .. }) =>
+                    {
+                        self.fork_anon_pte(cx, parent, pv, cv, idx, pfn, write, dirty);
+                    }
+                    Some(swap @ Pte::Swap { .. }) => {
+                        for i in unit {
+                            self.vmas[cv as usize].ptes[i as usize] = Some(swap);
+                        }
+                    }
+                    // Shared and page-cache PTEs are not copied: the child refaults them.
+                    _ => {}
+                }
+                idx = next;
+            }
+        }
+        self.procs[parent as usize].write_protect_seq += 1;
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn fork_anon_pte(
+        &mut self,
+        cx: &mut StepCx,
+        parent: ProcId,
+        pv: VmaId,
+        cv: VmaId,
+        idx: u32,
+        pfn: Pfn,
+        write: bool,
+        dirty: bool,
+    ) {
+        let era = self.settings.era;
+        let pinned =
+            self.procs[parent as usize].has_pinned && self.maybe_dma_pinned(pfn) == Some(true);
+        if era.fork_copies_pinned() && pinned {
+            // copy_present_page(): "Page may be pinned, we have to copy" — the child gets a copy,
+            // the parent keeps the pinned page writable.
+            cx.charge(Primitive::CopyPage, 1);
+            let p = &self.pages[pfn as usize];
+            let (zone, order, version) = (p.zone, p.order, p.version);
+            let s = self.chunk(cv, idx).start;
+            let new = self.alloc_page(cx, Owner::Anon { root: cv, index: s }, zone, order, version);
+            self.pg(cx, new).flags.anon_exclusive = era.anon_exclusive();
+            self.map_pte(cx, cv, idx, new, write, dirty);
+            cx.notes.push(format!(
+                "fork: p{pfn} may be pinned: child gets copy p{new}"
+            ));
+            return;
+        }
+        // Both sides read-only; the page is shared until a write fault.
+        for i in self.chunk(pv, idx) {
+            if let Some(Pte::Present { write: w, .. }) =
+                &mut self.vmas[pv as usize].ptes[i as usize]
+            {
+                if *w {
+                    cx.charge(Primitive::TlbFlush, 1);
+                }
+                *w = false;
+            }
+        }
+        self.pg(cx, pfn).flags.anon_exclusive = false;
+        self.map_pte(cx, cv, idx, pfn, false, dirty);
+    }
+
+    /// `munmap VMA`: zap every PTE and leave the rmap tree. Fake VMAs stay (they belong to pins).
+    pub fn munmap(&mut self, cx: &mut StepCx, vma: VmaId) {
+        self.rwsem(cx, "mmap_lock");
+        let pages = self.vmas[vma as usize].pages;
+        let mut idx = 0;
+        while idx < pages {
+            let next = self.chunk(vma, idx).end;
+            self.zap_pte(cx, vma, idx);
+            idx = next;
+        }
+        if let Backing::File { file, pgoff, .. } = self.vmas[vma as usize].backing {
+            self.rwsem(cx, "i_mmap_rwsem");
+            let visits = self.files[file as usize].i_mmap.remove(
+                u64::from(pgoff),
+                u64::from(pgoff + pages.max(1)) - 1,
+                RmapEntry::Vma(vma),
+            );
+            cx.charge(Primitive::ItreeNode, u64::from(visits.unwrap_or(0)));
+        }
+        let v = &mut self.vmas[vma as usize];
+        v.live = false;
+        let (proc_, name) = (v.proc_, v.name.clone());
+        self.procs[proc_ as usize].vmas.remove(&name);
+    }
+
+    /// `mprotect VMA ro|rw`.
+    pub fn mprotect(&mut self, cx: &mut StepCx, vma: VmaId, writable: bool) {
+        self.rwsem(cx, "mmap_lock");
+        self.vmas[vma as usize].writable = writable;
+        let direct = writable && self.settings.era.mprotect_maps_exclusive_writable();
+        for i in 0..self.vmas[vma as usize].pages {
+            if let Some(Pte::Present { pfn, write, .. }) = self.vmas[vma as usize].ptes[i as usize]
+            {
+                if !writable && write {
+                    cx.charge(Primitive::TlbFlush, 1);
+                    self.set_pte_write(vma, i, false);
+                } else if direct {
+                    let p = &self.pages[pfn as usize];
+                    if matches!(p.owner, Owner::Anon { .. }) && p.flags.anon_exclusive {
+                        self.set_pte_write(vma, i, true);
+                    }
+                }
+            }
+        }
+    }
+
+    /// `exit`: every VMA of the process is unmapped.
+    pub fn exit(&mut self, cx: &mut StepCx, proc_: ProcId) {
+        let vmas: Vec<VmaId> = self.procs[proc_ as usize].vmas.values().copied().collect();
+        for v in vmas {
+            self.munmap(cx, v);
+        }
+        self.procs[proc_ as usize].live = false;
+    }
+
+    /// `refs VMA PAGE +N|-N`: ordinary `get_page()` / `put_page()` references.
+    pub fn refs(&mut self, cx: &mut StepCx, vma: VmaId, idx: u32, delta: i64) {
+        let pfn = match self.fault(cx, vma, idx, false) {
+            Ok(p) => p,
+            Err(e) => return cx.fail(e),
+        };
+        cx.charge(Primitive::Atomic, delta.unsigned_abs());
+        let p = &self.pages[pfn as usize];
+        if delta >= 0 {
+            if p.refcount.saturating_add(delta) > super::COUNT_MAX {
+                cx.raise(
+                    ViolationKind::RefcountOverflow,
+                    format!("p{pfn}: refcount {} + {delta}", p.refcount),
+                );
+                return cx.fail(OpResult::Enomem);
+            }
+            let p = self.pg(cx, pfn);
+            p.refcount += delta;
+            p.extra_refs += delta;
+        } else if p.extra_refs < -delta {
+            cx.raise(
+                ViolationKind::UnbalancedRelease,
+                format!(
+                    "p{pfn}: put_page x{} but only {} such references are held",
+                    -delta, p.extra_refs
+                ),
+            );
+            cx.fail(OpResult::Einval);
+        } else {
+            self.pg(cx, pfn).extra_refs += delta;
+            self.put_refs(cx, pfn, -delta);
+        }
+    }
+
+    /// The real mappings of a page: (VMA, page index) pairs with a present PTE to it.
+    pub fn mappings_of(&self, pfn: Pfn) -> Vec<(VmaId, u32)> {
+        let p = &self.pages[pfn as usize];
+        let mut out = Vec::new();
+        match p.owner {
+            Owner::File { file, index } | Owner::Dax { file, index } => {
+                let (hits, _) = self.files[file as usize]
+                    .i_mmap
+                    .overlapping(u64::from(index), u64::from(index));
+                for (_, _, e) in hits {
+                    if let RmapEntry::Vma(v) = e {
+                        if let Backing::File { pgoff, .. } = self.vmas[v as usize].backing {
+                            let i = index - pgoff;
+                            if matches!(self.vmas[v as usize].ptes.get(i as usize), Some(Some(Pte::Present { pfn: q, .. })) if *q == pfn)
+                            {
+                                out.push((v, i));
+                            }
+                        }
+                    }
+                }
+            }
+            Owner::Anon { index, .. } => {
+                for (vi, v) in self.vmas.iter().enumerate() {
+                    if v.live
+                        && matches!(v.ptes.get(index as usize), Some(Some(Pte::Present { pfn: q, .. })) if *q == pfn)
+                    {
+                        out.push((vi as VmaId, index));
+                    }
+                }
+            }
+            Owner::Orphan { .. } | Owner::DaxFreed { .. } => {}
+        }
+        out
+    }
+
+    /// Rmap walk cost of one page: one visit per tree entry covering it (fakes included).
+    pub fn charge_rmap_walk(&self, cx: &mut StepCx, pfn: Pfn) {
+        let p = &self.pages[pfn as usize];
+        let (tree, off) = match p.owner {
+            Owner::File { file, index } | Owner::Dax { file, index } => {
+                (TreeRef::File(file), index)
+            }
+            Owner::Anon { root, index } => (TreeRef::Anon(root), index),
+            _ => return,
+        };
+        let (hits, _) = self.tree(tree).overlapping(u64::from(off), u64::from(off));
+        cx.charge(Primitive::RmapVma, hits.len() as u64);
+    }
+
+    /// Is the filesystem of a file page one with a disk to check?
+    pub fn fs_of(&self, pfn: Pfn) -> Option<FsKind> {
+        self.pages[pfn as usize]
+            .file_index()
+            .map(|(f, _)| self.files[f as usize].fs)
+    }
+}
