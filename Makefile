@@ -5,9 +5,10 @@
 #   make build               release build of the web app into dist/
 #   make bench               criterion benches + wasm size report
 #   make clean               remove build outputs (cargo target/ and dist/)
+#   make versions            pinned tool versions and what is installed
 PORT ?= 8080
 
-.PHONY: all bootstrap serve build test e2e bench wasm-size clean
+.PHONY: all bootstrap serve build test e2e bench wasm-size versions clean
 
 all: test
 
@@ -31,6 +32,9 @@ bench: bootstrap
 
 wasm-size: bootstrap
 	@scripts/wasm-size.sh
+
+versions:
+	@scripts/versions.sh
 
 clean:
 	cargo clean
