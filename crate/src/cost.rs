@@ -85,8 +85,11 @@ const fn ps(x: u64) -> Duration {
     Duration(x)
 }
 
+/// A default row: primitive, what, duration, range, basis, source.
+type DefaultRow = (Primitive, &'static str, Duration, (Duration, Duration), Basis, &'static str);
+
 /// The defaults of domain §6.1 (≈3–4 GHz x86-64 server).
-const DEFAULTS: &[(Primitive, &str, Duration, (Duration, Duration), Basis, &str)] = &[
+const DEFAULTS: &[DefaultRow] = &[
     (
         Primitive::Atomic,
         "atomic RMW on a hot cache line",

@@ -33,7 +33,6 @@ pub mod run;
 pub mod scheme;
 pub mod script;
 pub mod settings;
-pub mod sweep;
 pub mod trace;
 
 pub use cost::{CostCounts, CostTable, Primitive};

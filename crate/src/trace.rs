@@ -209,7 +209,7 @@ fn wrap_into(out: &mut String, indent: usize, first: &str, text: &str) {
                 &word[..word
                     .char_indices()
                     .map(|(i, _)| i)
-                    .take_while(|&i| i <= WIDTH - cont.len() - 1)
+                    .take_while(|&i| i < WIDTH - cont.len())
                     .last()
                     .unwrap_or(0)],
             );
@@ -267,10 +267,12 @@ pub fn render_step(out: &mut String, s: &Step) {
     let head = format!("{idx:>4} ");
     let room = WIDTH - head.len() - 1 - 9 - 1 - 9;
     if text.len() <= room && head.len() <= 5 {
-        let _ = writeln!(out, "{head}{text:<room$} {result:<9} {cost:>9}");
+        let line = format!("{head}{text:<room$} {result:<9} {cost:>9}");
+        let _ = writeln!(out, "{}", line.trim_end());
     } else {
         wrap_into(out, 0, &head, &text);
-        let _ = writeln!(out, "{:>w$} {result:<9} {cost:>9}", "", w = WIDTH - 20);
+        let line = format!("{:>w$} {result:<9} {cost:>9}", "", w = WIDTH - 20);
+        let _ = writeln!(out, "{}", line.trim_end());
     }
     if let StepKind::Expect {
         passed: false,
