@@ -86,7 +86,14 @@ const fn ps(x: u64) -> Duration {
 }
 
 /// A default row: primitive, what, duration, range, basis, source.
-type DefaultRow = (Primitive, &'static str, Duration, (Duration, Duration), Basis, &'static str);
+type DefaultRow = (
+    Primitive,
+    &'static str,
+    Duration,
+    (Duration, Duration),
+    Basis,
+    &'static str,
+);
 
 /// The defaults of domain §6.1 (≈3–4 GHz x86-64 server).
 const DEFAULTS: &[DefaultRow] = &[

@@ -699,6 +699,16 @@ impl Kernel {
     pub fn put_refs(&mut self, cx: &mut StepCx, pfn: Pfn, n: i64) {
         let scheme = self.scheme;
         let p = self.pg(cx, pfn);
+        if p.refcount - n < 0 && !p.freed {
+            cx.raise(
+                ViolationKind::UnbalancedRelease,
+                format!(
+                    "p{pfn}: _refcount {} - {n} goes negative (use-after-free)",
+                    p.refcount
+                ),
+            );
+        }
+        let p = &mut self.pages[pfn as usize];
         p.refcount -= n;
         if p.refcount > 0 || p.freed {
             return;

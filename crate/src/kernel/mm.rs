@@ -232,11 +232,11 @@ impl Kernel {
                         )
                     }
                 };
-                self.swap_in(cx, pfn);
                 let excl =
                     self.settings.era.anon_exclusive() && self.pages[pfn as usize].mapcount == 0;
                 self.pg(cx, pfn).flags.anon_exclusive = excl;
                 self.map_pte(cx, vma, idx, pfn, false, false);
+                self.swap_in(cx, pfn);
                 if write {
                     return self.write_protect_fault(cx, vma, idx, pfn, backing);
                 }
@@ -429,7 +429,7 @@ impl Kernel {
             .flat_map(|v| v.ptes.iter())
             .filter(|pte| matches!(pte, Some(Pte::Swap { pfn: Some(p), .. }) if *p == pfn));
         // The swap-cache reference goes once the last swap entry for the page is gone.
-        if self.pages[pfn as usize].flags.swapcache && others.count() <= 1 {
+        if self.pages[pfn as usize].flags.swapcache && others.count() == 0 {
             self.pg(cx, pfn).flags.swapcache = false;
             self.put_refs(cx, pfn, 1);
         }
