@@ -1,0 +1,255 @@
+//! `pinlab sweep`: per-page cost of GUP + release against IO size, per scheme and completion
+//! context, computed by generating scripts and running them through the model.
+
+use std::fmt::Write as _;
+
+use mm_model::{Overrides, SchemeKind};
+
+use crate::{parse_cost, split_args, Usage};
+
+/// Pages per call: 1, 2, 4, ..., 512.
+pub const SIZES: [u32; 10] = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512];
+
+/// Where the release runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Context {
+    /// `put io dirty` from the task.
+    Proc,
+    /// `complete io dirty` in hard IRQ, then `workqueue`.
+    Irq,
+}
+
+impl Context {
+    /// Both, in table order.
+    pub const ALL: [Context; 2] = [Context::Proc, Context::Irq];
+    /// Short name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Context::Proc => "proc",
+            Context::Irq => "irq",
+        }
+    }
+}
+
+/// The line of the `gup` statement in every generated script.
+const GUP_LINE: u32 = 4;
+
+/// The script for `n` pages per call in context `cx`.
+pub fn script(n: u32, cx: Context) -> String {
+    let mut s = String::from("file   F  ext4  pages=512\nmmap   buf  F  shared rw\nwrite  buf\n");
+    let _ = writeln!(s, "gup    io  buf 0..{n}  write fast");
+    match cx {
+        Context::Proc => s.push_str("put    io dirty\n"),
+        Context::Irq => s.push_str("dma    io  write\ncomplete io dirty\nworkqueue\n"),
+    }
+    s
+}
+
+/// Per-page cost in picoseconds, per scheme in `SchemeKind::ALL` order.
+pub fn per_page(n: u32, cx: Context, o: &Overrides) -> Vec<(SchemeKind, f64)> {
+    let text = script(n, cx);
+    let parse = mm_model::parse(&text);
+    assert!(!parse.has_errors(), "generated sweep script must parse");
+    let report = mm_model::run(&parse.script, o);
+    report
+        .traces
+        .iter()
+        .map(|t| {
+            let ps: u64 = t
+                .steps
+                .iter()
+                .filter(|s| s.line >= GUP_LINE)
+                .map(|s| s.cost_ps)
+                .sum();
+            (t.scheme, ps as f64 / f64::from(n))
+        })
+        .collect()
+}
+
+/// One row: N and the six per-page costs (ps): proc legacy/refcount/fake-vma, irq ditto.
+pub type Row = (u32, Vec<f64>);
+
+/// The whole sweep.
+pub fn compute(o: &Overrides) -> Vec<Row> {
+    SIZES
+        .iter()
+        .map(|&n| {
+            let mut v = Vec::new();
+            for cx in Context::ALL {
+                v.extend(per_page(n, cx, o).into_iter().map(|(_, c)| c));
+            }
+            (n, v)
+        })
+        .collect()
+}
+
+/// The text table (at most 72 columns).
+pub fn render_table(rows: &[Row]) -> String {
+    let mut out = String::new();
+    out.push_str("per-page cost of GUP + release (ns/page), ext4 shared rw mapping\n");
+    let _ = writeln!(
+        out,
+        "{:<5} {:^32} {:^32}",
+        "", "process context", "irq completion"
+    );
+    let _ = write!(out, "{:<5}", "pages");
+    for _ in Context::ALL {
+        for s in SchemeKind::ALL {
+            let _ = write!(out, " {:>10}", s.name());
+        }
+    }
+    out.push('\n');
+    for (n, v) in rows {
+        let _ = write!(out, "{n:<5}");
+        for c in v {
+            let _ = write!(out, " {:>10.1}", c / 1000.0);
+        }
+        out.push('\n');
+    }
+    out
+}
+
+const COLORS: [&str; 3] = ["#d62728", "#1f77b4", "#2ca02c"];
+
+/// A log-x line chart: one polyline per scheme x context.
+pub fn render_svg(rows: &[Row]) -> String {
+    let (w, h) = (720.0_f64, 440.0_f64);
+    let (left, right, top, bottom) = (70.0, 180.0, 30.0, 50.0);
+    let pw = w - left - right;
+    let ph = h - top - bottom;
+    let max_ns = rows
+        .iter()
+        .flat_map(|(_, v)| v.iter())
+        .fold(0.0_f64, |m, &c| m.max(c / 1000.0));
+    let ymax = nice_ceil(max_ns.max(1.0));
+    let x_of = |n: u32| left + pw * f64::from(n).log2() / 9.0;
+    let y_of = |ns: f64| top + ph * (1.0 - ns / ymax);
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" font-family="sans-serif" font-size="12">"#
+    );
+    let _ = writeln!(s, r#"<rect width="{w}" height="{h}" fill="white"/>"#);
+    let _ = writeln!(
+        s,
+        r#"<text x="{}" y="18" text-anchor="middle" font-size="14">Per-page cost of GUP + release</text>"#,
+        left + pw / 2.0
+    );
+    // Axes.
+    let _ = writeln!(
+        s,
+        r#"<path d="M{left},{top} V{} H{}" fill="none" stroke="black"/>"#,
+        top + ph,
+        left + pw
+    );
+    for &n in &SIZES {
+        let x = x_of(n);
+        let _ = writeln!(
+            s,
+            r#"<line x1="{x:.1}" y1="{}" x2="{x:.1}" y2="{}" stroke="black"/><text x="{x:.1}" y="{}" text-anchor="middle">{n}</text>"#,
+            top + ph,
+            top + ph + 5.0,
+            top + ph + 18.0
+        );
+    }
+    for i in 0..=5 {
+        let v = ymax * f64::from(i) / 5.0;
+        let y = y_of(v);
+        let _ = writeln!(
+            s,
+            r##"<line x1="{}" y1="{y:.1}" x2="{left}" y2="{y:.1}" stroke="black"/><line x1="{left}" y1="{y:.1}" x2="{}" y2="{y:.1}" stroke="#ddd"/><text x="{}" y="{:.1}" text-anchor="end">{}</text>"##,
+            left - 5.0,
+            left + pw,
+            left - 8.0,
+            y + 4.0,
+            trim_num(v)
+        );
+    }
+    let _ = writeln!(
+        s,
+        r#"<text x="{}" y="{}" text-anchor="middle">pages per call (log scale)</text>"#,
+        left + pw / 2.0,
+        h - 10.0
+    );
+    let _ = writeln!(
+        s,
+        r#"<text x="16" y="{}" text-anchor="middle" transform="rotate(-90 16 {})">ns per page</text>"#,
+        top + ph / 2.0,
+        top + ph / 2.0
+    );
+    // Lines and legend.
+    let mut li = 0;
+    for (ci, cx) in Context::ALL.iter().enumerate() {
+        for (si, scheme) in SchemeKind::ALL.iter().enumerate() {
+            let col = ci * 3 + si;
+            let pts: Vec<String> = rows
+                .iter()
+                .map(|(n, v)| format!("{:.1},{:.1}", x_of(*n), y_of(v[col] / 1000.0)))
+                .collect();
+            let dash = if *cx == Context::Irq {
+                r#" stroke-dasharray="6 4""#
+            } else {
+                ""
+            };
+            let _ = writeln!(
+                s,
+                r#"<polyline points="{}" fill="none" stroke="{}" stroke-width="2"{dash}/>"#,
+                pts.join(" "),
+                COLORS[si]
+            );
+            let ly = top + 10.0 + 20.0 * f64::from(li);
+            let lx = left + pw + 15.0;
+            let _ = writeln!(
+                s,
+                r#"<line x1="{lx}" y1="{ly}" x2="{}" y2="{ly}" stroke="{}" stroke-width="2"{dash}/><text x="{}" y="{}">{scheme} {}</text>"#,
+                lx + 30.0,
+                COLORS[si],
+                lx + 36.0,
+                ly + 4.0,
+                cx.name()
+            );
+            li += 1;
+        }
+    }
+    s.push_str("</svg>\n");
+    s
+}
+
+fn nice_ceil(v: f64) -> f64 {
+    let mag = 10f64.powf(v.log10().floor());
+    for m in [1.0, 2.0, 2.5, 5.0, 10.0] {
+        if v <= m * mag {
+            return m * mag;
+        }
+    }
+    10.0 * mag
+}
+
+fn trim_num(v: f64) -> String {
+    let s = format!("{v:.1}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// `pinlab sweep [--svg FILE] [--cost NAME=DUR]...`
+pub fn cmd_sweep(args: &[String]) -> Result<u8, Usage> {
+    let (opts, pos) = split_args(args, &["--svg", "--cost"])?;
+    if !pos.is_empty() {
+        return Err(Usage(format!("sweep: unexpected argument `{}`", pos[0])));
+    }
+    let mut o = Overrides::default();
+    let mut svg = None;
+    for (k, v) in opts {
+        match k.as_str() {
+            "--svg" => svg = Some(v),
+            "--cost" => o.costs.push(parse_cost(&v)?),
+            _ => unreachable!("split_args only returns known options"),
+        }
+    }
+    let rows = compute(&o);
+    if let Some(path) = svg {
+        std::fs::write(&path, render_svg(&rows))
+            .map_err(|e| Usage(format!("cannot write `{path}`: {e}")))?;
+    }
+    print!("{}", render_table(&rows));
+    Ok(0)
+}

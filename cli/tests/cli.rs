@@ -1,0 +1,356 @@
+//! End-to-end tests of the `pinlab` binary: every command, every format, exit codes, widths.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_pinlab");
+
+fn data() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data")
+}
+
+struct Out {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs pinlab in tests/data (so file names in the output are short and stable).
+fn pinlab(args: &[&str]) -> Out {
+    pinlab_stdin(args, None)
+}
+
+fn pinlab_stdin(args: &[&str], stdin: Option<&str>) -> Out {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .current_dir(data())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn pinlab");
+    {
+        let mut input = child.stdin.take().expect("stdin");
+        if let Some(s) = stdin {
+            input.write_all(s.as_bytes()).expect("write stdin");
+        }
+    }
+    let out = child.wait_with_output().expect("wait pinlab");
+    Out {
+        code: out.status.code().expect("exit code"),
+        stdout: String::from_utf8(out.stdout).expect("utf-8 stdout"),
+        stderr: String::from_utf8(out.stderr).expect("utf-8 stderr"),
+    }
+}
+
+fn assert_width(what: &str, text: &str) {
+    for (i, l) in text.lines().enumerate() {
+        assert!(
+            l.chars().count() <= 72,
+            "{what}: line {} is {} columns: {l}",
+            i + 1,
+            l.chars().count()
+        );
+    }
+}
+
+#[test]
+fn run_text() {
+    let o = pinlab(&["run", "pass.pin"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stdout.starts_with("pinlab run pass.pin  script "));
+    insta::assert_snapshot!(o.stdout);
+}
+
+#[test]
+fn run_json() {
+    let o = pinlab(&["run", "pass.pin", "--format", "json"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let v: serde_json::Value = serde_json::from_str(&o.stdout).expect("valid JSON");
+    assert_eq!(v["traces"].as_array().map(Vec::len), Some(3));
+    insta::assert_snapshot!(o.stdout);
+}
+
+#[test]
+fn run_markdown() {
+    let o = pinlab(&["run", "pass.pin", "--format=markdown"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stdout.contains("```text\n"));
+    assert!(o.stdout.contains("| scheme | violations | cost |"));
+    insta::assert_snapshot!(o.stdout);
+}
+
+#[test]
+fn run_stdin_with_overrides() {
+    let script = std::fs::read_to_string(data().join("dir/b-irq.pin")).expect("read");
+    let o = pinlab_stdin(
+        &[
+            "run",
+            "-",
+            "--scheme",
+            "fake-vma",
+            "--scheme=refcount",
+            "--kernel",
+            "5.19",
+            "--set",
+            "writeback=wait",
+            "--set",
+            "counter=exact",
+            "--cost",
+            "atomic=8ns",
+            "--cost",
+            "queue-work=0.25us",
+        ],
+        Some(&script),
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stdout.starts_with("pinlab run <stdin>  script "));
+    assert!(!o.stdout.contains("== legacy =="));
+    assert!(o.stdout.contains("kernel 5.19"));
+    assert!(o.stdout.contains("writeback=wait counter=exact"));
+    insta::assert_snapshot!(o.stdout);
+}
+
+#[test]
+fn run_failing_expectation_exits_1() {
+    let o = pinlab(&["run", "fail.pin"]);
+    assert_eq!(o.code, 1);
+    assert!(o.stdout.contains("FAIL line 6"));
+    insta::assert_snapshot!(o.stdout);
+}
+
+#[test]
+fn run_parse_error_exits_2_with_diagnostics() {
+    let o = pinlab(&["run", "bad.pin"]);
+    assert_eq!(o.code, 2);
+    assert!(o.stdout.is_empty());
+    insta::assert_snapshot!(o.stderr);
+}
+
+#[test]
+fn check_passing() {
+    let o = pinlab(&["check", "dir", "pass.pin"]);
+    assert_eq!(o.code, 0, "{}", o.stdout);
+    assert_eq!(o.stdout.lines().last(), Some("3 passed, 0 failed"));
+    insta::assert_snapshot!(o.stdout);
+}
+
+#[test]
+fn check_failing() {
+    let o = pinlab(&["check", "pass.pin", "fail.pin"]);
+    assert_eq!(o.code, 1);
+    assert_eq!(o.stdout.lines().last(), Some("1 passed, 1 failed"));
+    insta::assert_snapshot!(o.stdout);
+}
+
+#[test]
+fn check_parse_error() {
+    let o = pinlab(&["check", "bad.pin", "pass.pin"]);
+    assert_eq!(o.code, 2);
+    assert!(o.stdout.contains("ERROR   bad.pin 2:1 unknown statement"));
+    insta::assert_snapshot!(o.stdout);
+}
+
+#[test]
+fn check_missing_file() {
+    let o = pinlab(&["check", "no-such.pin"]);
+    assert_eq!(o.code, 2);
+    assert!(o.stdout.starts_with("ERROR   no-such.pin cannot read"));
+    assert_eq!(o.stdout.lines().last(), Some("0 passed, 1 failed"));
+}
+
+#[test]
+fn sweep_text() {
+    let o = pinlab(&["sweep"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    insta::assert_snapshot!(o.stdout);
+    // Jan Kara's point: fake-vma's per-page overhead over refcount shrinks as the IO grows.
+    let rows: Vec<Vec<f64>> = o
+        .stdout
+        .lines()
+        .skip(3)
+        .map(|l| {
+            l.split_whitespace()
+                .skip(1)
+                .map(|x| x.parse().expect("number"))
+                .collect()
+        })
+        .collect();
+    assert_eq!(rows.len(), 10);
+    for cols in [(1, 2), (4, 5)] {
+        let gap: Vec<f64> = rows.iter().map(|r| r[cols.1] - r[cols.0]).collect();
+        assert!(gap.windows(2).all(|w| w[1] <= w[0]), "{gap:?}");
+        assert!(gap[0] > 4.0 * gap[9].abs().max(1.0), "{gap:?}");
+    }
+}
+
+#[test]
+fn sweep_svg() {
+    let path = std::env::temp_dir().join(format!("pinlab-sweep-{}.svg", std::process::id()));
+    let p = path.to_str().expect("utf-8 path");
+    let o = pinlab(&["sweep", "--svg", p]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let svg = std::fs::read_to_string(&path).expect("svg written");
+    let _ = std::fs::remove_file(&path);
+    assert!(svg.starts_with("<svg"));
+    assert!(svg.trim_end().ends_with("</svg>"));
+    assert_eq!(svg.matches("<polyline").count(), 6);
+    assert!(svg.contains("pages per call"));
+    assert!(svg.contains("ns per page"));
+    assert!(svg.contains("fake-vma irq"));
+}
+
+#[test]
+fn explain_list() {
+    let o = pinlab(&["explain"]);
+    assert_eq!(o.code, 0);
+    insta::assert_snapshot!(o.stdout);
+}
+
+#[test]
+fn explain_one() {
+    let o = pinlab(&["explain", "dirty-without-buffers"]);
+    assert_eq!(o.code, 0);
+    insta::assert_snapshot!(o.stdout);
+}
+
+#[test]
+fn explain_every_kind_has_a_working_example() {
+    let list = pinlab(&["explain"]).stdout;
+    let names: Vec<&str> = list
+        .lines()
+        .filter(|l| l.starts_with("  "))
+        .map(str::trim)
+        .collect();
+    assert_eq!(names.len(), 20);
+    for name in names {
+        let o = pinlab(&["explain", name]);
+        assert_eq!(o.code, 0, "{name}");
+        assert_width(name, &o.stdout);
+        let raised = !o.stdout.contains("raises it under no scheme");
+        assert_eq!(raised, name != "pin-undetected", "{name}\n{}", o.stdout);
+    }
+}
+
+#[test]
+fn explain_unknown_suggests() {
+    let o = pinlab(&["explain", "lost-wirte"]);
+    assert_eq!(o.code, 2);
+    assert!(o.stdout.is_empty());
+    insta::assert_snapshot!(o.stderr);
+}
+
+#[test]
+fn costs() {
+    let o = pinlab(&["costs"]);
+    assert_eq!(o.code, 0);
+    assert_width("costs", &o.stdout);
+    insta::assert_snapshot!(o.stdout);
+}
+
+#[test]
+fn usage_errors() {
+    let cases: &[&[&str]] = &[
+        &[],
+        &["frobnicate"],
+        &["chekc", "x.pin"],
+        &["run"],
+        &["run", "pass.pin", "--scheme", "nope"],
+        &["run", "pass.pin", "--kernel", "4.4"],
+        &["run", "pass.pin", "--set", "writeback=never"],
+        &["run", "pass.pin", "--set", "color=blue"],
+        &["run", "pass.pin", "--cost", "atomic=fast"],
+        &["run", "pass.pin", "--cost", "atomik=5ns"],
+        &["run", "pass.pin", "--format", "yaml"],
+        &["run", "pass.pin", "--bogus"],
+        &["run", "pass.pin", "--format"],
+        &["run", "missing.pin"],
+        &["check"],
+        &["sweep", "extra"],
+        &["costs", "extra"],
+    ];
+    let mut snap = String::new();
+    for args in cases {
+        let o = pinlab(args);
+        assert_eq!(o.code, 2, "{args:?}");
+        assert!(o.stdout.is_empty(), "{args:?}: {}", o.stdout);
+        assert!(!o.stderr.is_empty(), "{args:?}");
+        if !args.is_empty() {
+            snap.push_str(&format!("$ pinlab {}\n{}\n", args.join(" "), o.stderr));
+        }
+    }
+    insta::assert_snapshot!(snap);
+}
+
+#[test]
+fn help_documents_exit_codes() {
+    for cmd in [
+        vec!["--help"],
+        vec!["run", "--help"],
+        vec!["check", "--help"],
+        vec!["sweep", "--help"],
+        vec!["explain", "--help"],
+        vec!["costs", "-h"],
+    ] {
+        let o = pinlab(&cmd);
+        assert_eq!(o.code, 0, "{cmd:?}");
+        assert!(o.stdout.contains("Exit codes:"), "{cmd:?}");
+        assert!(o.stdout.contains("2  bad input or usage"), "{cmd:?}");
+        assert_width("help", &o.stdout);
+    }
+    insta::assert_snapshot!(pinlab(&["run", "--help"]).stdout);
+}
+
+#[test]
+fn version() {
+    let o = pinlab(&["--version"]);
+    assert_eq!(o.code, 0);
+    assert_eq!(o.stdout, format!("pinlab {}\n", env!("CARGO_PKG_VERSION")));
+}
+
+#[test]
+fn text_outputs_fit_72_columns() {
+    for args in [
+        vec!["run", "pass.pin"],
+        vec!["run", "fail.pin"],
+        vec!["run", "dir/b-irq.pin"],
+        vec!["check", "pass.pin", "fail.pin", "bad.pin", "dir"],
+        vec!["sweep"],
+        vec!["explain"],
+        vec!["costs"],
+    ] {
+        assert_width(&args.join(" "), &pinlab(&args).stdout);
+    }
+    // A long file name is shortened in the run header.
+    let long = format!("{}/pass.pin", data().display()).repeat(1);
+    let o = pinlab(&["run", &long]);
+    assert_width("run long name", &o.stdout);
+}
+
+#[test]
+fn conformance_suite_passes() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/conformance");
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        eprintln!("skipping: {dir} not found");
+        return;
+    };
+    let n = rd
+        .filter_map(Result::ok)
+        .filter(|e| e.path().extension().is_some_and(|x| x == "pin"))
+        .count();
+    let o = pinlab(&["check", dir]);
+    assert_eq!(o.code, 0, "{}", o.stdout);
+    assert_eq!(
+        o.stdout.lines().last(),
+        Some(format!("{n} passed, 0 failed").as_str())
+    );
+    assert_eq!(
+        o.stdout
+            .lines()
+            .filter(|l| l.starts_with("ok      "))
+            .count(),
+        n
+    );
+    assert_width("check conformance", &o.stdout);
+}
