@@ -144,11 +144,11 @@ fn dispatch(args: &[String]) -> Result<u8, Usage> {
     }
 }
 
+/// `(--name, value)` pairs in command-line order.
+type Options = Vec<(String, String)>;
+
 /// Splits `--opt value` / `--opt=value` pairs; returns (options, positionals).
-fn split_args(
-    args: &[String],
-    with_value: &[&str],
-) -> Result<(Vec<(String, String)>, Vec<String>), Usage> {
+fn split_args(args: &[String], with_value: &[&str]) -> Result<(Options, Vec<String>), Usage> {
     let mut opts = Vec::new();
     let mut pos = Vec::new();
     let mut it = args.iter();

@@ -87,11 +87,11 @@ pub fn compute(o: &Overrides) -> Vec<Row> {
 pub fn render_table(rows: &[Row]) -> String {
     let mut out = String::new();
     out.push_str("per-page cost of GUP + release (ns/page), ext4 shared rw mapping\n");
-    let _ = writeln!(
-        out,
+    let head = format!(
         "{:<5} {:^32} {:^32}",
         "", "process context", "irq completion"
     );
+    let _ = writeln!(out, "{}", head.trim_end());
     let _ = write!(out, "{:<5}", "pages");
     for _ in Context::ALL {
         for s in SchemeKind::ALL {
