@@ -75,7 +75,7 @@ Usage: pinlab sweep [--svg FILE] [--cost NAME=DUR]...
 Per-page cost of GUP + release against pages per call (1..512) for
 each scheme, with completion in process context (put io dirty) or in
 IRQ context (complete io dirty + workqueue), on a 512-page ext4 file
-mapped shared rw. --svg FILE also writes a log-x line chart.
+mapped shared rw. --svg FILE also writes a log-log line chart.
 ";
 
 const HELP_EXPLAIN: &str = "\

@@ -111,19 +111,26 @@ pub fn render_table(rows: &[Row]) -> String {
 
 const COLORS: [&str; 3] = ["#d62728", "#1f77b4", "#2ca02c"];
 
-/// A log-x line chart: one polyline per scheme x context.
+/// A log-x, log-y line chart: one polyline per scheme x context.
 pub fn render_svg(rows: &[Row]) -> String {
     let (w, h) = (720.0_f64, 440.0_f64);
     let (left, right, top, bottom) = (70.0, 180.0, 30.0, 50.0);
     let pw = w - left - right;
     let ph = h - top - bottom;
-    let max_ns = rows
-        .iter()
-        .flat_map(|(_, v)| v.iter())
-        .fold(0.0_f64, |m, &c| m.max(c / 1000.0));
-    let ymax = nice_ceil(max_ns.max(1.0));
+    // Both axes are logarithmic: costs span two orders of magnitude.
+    let all_ns = || rows.iter().flat_map(|(_, v)| v.iter()).map(|c| c / 1000.0);
+    let lo = all_ns()
+        .fold(f64::INFINITY, f64::min)
+        .max(0.1)
+        .log10()
+        .floor() as i32;
+    let hi = all_ns().fold(1.0_f64, f64::max).log10().ceil() as i32;
+    let hi = hi.max(lo + 1);
     let x_of = |n: u32| left + pw * f64::from(n).log2() / 9.0;
-    let y_of = |ns: f64| top + ph * (1.0 - ns / ymax);
+    let y_of = |ns: f64| {
+        let t = (ns.max(1e-3).log10() - f64::from(lo)) / f64::from(hi - lo);
+        top + ph * (1.0 - t)
+    };
     let mut s = String::new();
     let _ = writeln!(
         s,
@@ -152,8 +159,8 @@ pub fn render_svg(rows: &[Row]) -> String {
             top + ph + 18.0
         );
     }
-    for i in 0..=5 {
-        let v = ymax * f64::from(i) / 5.0;
+    for e in lo..=hi {
+        let v = 10f64.powi(e);
         let y = y_of(v);
         let _ = writeln!(
             s,
@@ -173,7 +180,7 @@ pub fn render_svg(rows: &[Row]) -> String {
     );
     let _ = writeln!(
         s,
-        r#"<text x="16" y="{}" text-anchor="middle" transform="rotate(-90 16 {})">ns per page</text>"#,
+        r#"<text x="16" y="{}" text-anchor="middle" transform="rotate(-90 16 {})">ns per page (log scale)</text>"#,
         top + ph / 2.0,
         top + ph / 2.0
     );
@@ -215,18 +222,9 @@ pub fn render_svg(rows: &[Row]) -> String {
     s
 }
 
-fn nice_ceil(v: f64) -> f64 {
-    let mag = 10f64.powf(v.log10().floor());
-    for m in [1.0, 2.0, 2.5, 5.0, 10.0] {
-        if v <= m * mag {
-            return m * mag;
-        }
-    }
-    10.0 * mag
-}
-
 fn trim_num(v: f64) -> String {
     let s = format!("{v:.1}");
+    // Decades below 1 ns keep their digits; the rest print as integers.
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
