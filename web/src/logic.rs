@@ -1,0 +1,360 @@
+//! Plain (browser-free) logic of the playground, so tests can target it directly: the editor's
+//! tokenizer, the cost-input duration parser, the "first differing step" of the side-by-side
+//! view and the state-diff used to highlight changed fields.
+
+use std::collections::BTreeSet;
+
+use mm_model::kernel::Kernel;
+use mm_model::{Duration, Step};
+
+/// The class of a highlighted token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tok {
+    /// `# ...` to the end of the line.
+    Comment,
+    /// A statement keyword or a modifier word of the language.
+    Keyword,
+    /// A number, duration (`250ns`), range (`0..3`) or signed count (`+2`).
+    Number,
+    /// Any other word: a name chosen by the script.
+    Name,
+    /// Punctuation (`=`, `{`, `:` ...).
+    Punct,
+    /// Spaces and tabs.
+    Space,
+}
+
+impl Tok {
+    /// CSS class of the token.
+    pub fn class(self) -> &'static str {
+        match self {
+            Tok::Comment => "tk-comment",
+            Tok::Keyword => "tk-kw",
+            Tok::Number => "tk-num",
+            Tok::Name => "tk-name",
+            Tok::Punct => "tk-punct",
+            Tok::Space => "tk-space",
+        }
+    }
+}
+
+/// Statement keywords and modifier words of the script language.
+pub const KEYWORDS: &[&str] = &[
+    "scheme",
+    "kernel",
+    "set",
+    "cost",
+    "file",
+    "mmap",
+    "read",
+    "write",
+    "gup",
+    "get",
+    "vmsplice",
+    "refs",
+    "dma",
+    "put",
+    "complete",
+    "workqueue",
+    "writeback",
+    "writeback-done",
+    "sync",
+    "reclaim",
+    "migrate",
+    "truncate",
+    "punch",
+    "fork",
+    "munmap",
+    "mprotect",
+    "exit",
+    "repeat",
+    "thread",
+    "schedule",
+    "expect",
+    "irq",
+    "under",
+    "shared",
+    "private",
+    "ro",
+    "rw",
+    "fast",
+    "longterm",
+    "dirty",
+    "hold",
+    "anon",
+    "huge",
+    "all",
+    "times",
+    "pages",
+    "zone",
+    "ok",
+    "violation",
+    "no-violation",
+    "result",
+    "pinned",
+    "not-pinned",
+    "page",
+    "legacy",
+    "refcount",
+    "fake-vma",
+    "ext4",
+    "xfs",
+    "btrfs",
+    "tmpfs",
+    "dax",
+];
+
+/// Splits one line of script into highlighted tokens. Concatenating the token texts gives the
+/// line back exactly (the overlay must line up with the textarea character for character).
+pub fn tokenize_line(line: &str) -> Vec<(Tok, String)> {
+    let mut out: Vec<(Tok, String)> = Vec::new();
+    let chars: Vec<char> = line.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let start = i;
+        let kind = if c == '#' {
+            i = chars.len();
+            Tok::Comment
+        } else if c == ' ' || c == '\t' {
+            while i < chars.len() && (chars[i] == ' ' || chars[i] == '\t') {
+                i += 1;
+            }
+            Tok::Space
+        } else if c.is_ascii_digit()
+            || ((c == '+' || c == '-')
+                && chars.get(i + 1).is_some_and(|d| d.is_ascii_digit())
+                && (i == 0 || !is_word_char(chars[i - 1])))
+        {
+            i += 1;
+            while i < chars.len() && (chars[i].is_ascii_alphanumeric() || chars[i] == '.') {
+                i += 1;
+            }
+            Tok::Number
+        } else if c.is_ascii_alphabetic() || c == '_' {
+            while i < chars.len() && is_word_char(chars[i]) {
+                i += 1;
+            }
+            let word: String = chars[start..i].iter().collect();
+            if KEYWORDS.contains(&word.as_str()) {
+                Tok::Keyword
+            } else {
+                Tok::Name
+            }
+        } else {
+            i += 1;
+            Tok::Punct
+        };
+        let text: String = chars[start..i].iter().collect();
+        match out.last_mut() {
+            Some((k, t)) if *k == kind && kind == Tok::Punct => t.push_str(&text),
+            _ => out.push((kind, text)),
+        }
+    }
+    out
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_' || c == '-'
+}
+
+/// Parses a cost input: a number with an optional unit (`ps`, `ns`, `us`, `µs`, `ms`, `s`;
+/// none = ns), spaces allowed: `5us`, `250ns`, `10.5ns`, `5 us`, `7`. `None` when invalid.
+pub fn parse_duration(s: &str) -> Option<Duration> {
+    let s = s.trim();
+    let split = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    if num.is_empty() || num.matches('.').count() > 1 || num.starts_with('.') || num.ends_with('.')
+    {
+        return None;
+    }
+    let value: f64 = num.parse().ok()?;
+    let factor = match unit.trim() {
+        "ps" => 0.001,
+        "" | "ns" => 1.0,
+        "us" | "µs" => 1e3,
+        "ms" => 1e6,
+        "s" => 1e9,
+        _ => return None,
+    };
+    let ns = value * factor;
+    if !ns.is_finite() || ns > 1e12 {
+        return None;
+    }
+    Some(Duration::from_ns(ns))
+}
+
+/// What must match for two lanes' steps to count as the same outcome: the result and the set of
+/// findings (violations and events) raised.
+pub fn step_signature(step: &Step) -> (String, Vec<String>) {
+    let mut names: Vec<String> = step
+        .findings
+        .iter()
+        .map(|f| f.kind.name().to_string())
+        .collect();
+    names.sort();
+    names.dedup();
+    (step.result.name().to_string(), names)
+}
+
+/// The first step index at which the lanes' outcomes differ (different result or different
+/// findings; a step missing from some lane counts as different). Steps are matched by index.
+pub fn first_difference(lanes: &[&[Step]]) -> Option<u64> {
+    let mut indexes: BTreeSet<u64> = BTreeSet::new();
+    for lane in lanes {
+        indexes.extend(lane.iter().map(|s| s.index));
+    }
+    indexes.into_iter().find(|&i| {
+        let sigs: Vec<Option<(String, Vec<String>)>> = lanes
+            .iter()
+            .map(|l| l.iter().find(|s| s.index == i).map(step_signature))
+            .collect();
+        sigs.windows(2).any(|w| w[0] != w[1])
+    })
+}
+
+/// One row of the state view's pages table, as displayed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PageRow {
+    /// Page frame number.
+    pub pfn: u32,
+    /// `_refcount`.
+    pub refcount: i64,
+    /// Mapcount (1-based: number of mappings).
+    pub mapcount: i64,
+    /// Pin count.
+    pub pincount: i64,
+    /// Flags that are set, space-separated.
+    pub flags: String,
+    /// Zone.
+    pub zone: String,
+    /// Owner.
+    pub owner: String,
+    /// The scheme's "is it pinned?" answer.
+    pub pinned: String,
+    /// `freed`, `zombie` or `live`.
+    pub state: String,
+}
+
+/// The displayed pages of a kernel state.
+pub fn page_rows(k: &Kernel) -> Vec<PageRow> {
+    k.pages
+        .iter()
+        .map(|p| {
+            let f = &p.flags;
+            let flags: Vec<&str> = [
+                (f.dirty, "dirty"),
+                (f.writeback, "writeback"),
+                (f.buffers, "buffers"),
+                (f.lru, "lru"),
+                (f.anon_exclusive, "anon-excl"),
+                (f.swapcache, "swapcache"),
+                (f.uptodate, "uptodate"),
+                (f.active, "active"),
+            ]
+            .iter()
+            .filter(|(on, _)| *on)
+            .map(|(_, n)| *n)
+            .collect();
+            let owner = match p.owner {
+                mm_model::kernel::Owner::File { file, index } => {
+                    format!("{}:{index}", file_name(k, file))
+                }
+                mm_model::kernel::Owner::Orphan { file, index } => {
+                    format!("orphan ({}:{index})", file_name(k, file))
+                }
+                mm_model::kernel::Owner::Dax { file, index } => {
+                    format!("dax {}:{index}", file_name(k, file))
+                }
+                mm_model::kernel::Owner::DaxFreed { file, index } => {
+                    format!("dax-freed ({}:{index})", file_name(k, file))
+                }
+                mm_model::kernel::Owner::Anon { root, index } => {
+                    let vma = k.vmas.get(root as usize).map_or("?", |v| v.name.as_str());
+                    format!("anon {vma}:{index}")
+                }
+            };
+            PageRow {
+                pfn: p.pfn,
+                refcount: p.refcount,
+                mapcount: p.mapcount,
+                pincount: p.pincount,
+                flags: flags.join(" "),
+                zone: p.zone.name().to_string(),
+                owner,
+                pinned: match k.maybe_dma_pinned(p.pfn) {
+                    Some(true) => "yes".into(),
+                    Some(false) => "no".into(),
+                    None => "cannot know".into(),
+                },
+                state: if p.freed {
+                    "freed".into()
+                } else if p.zombie {
+                    "zombie".into()
+                } else {
+                    "live".into()
+                },
+            }
+        })
+        .collect()
+}
+
+fn file_name(k: &Kernel, id: u32) -> &str {
+    k.files.get(id as usize).map_or("?", |f| f.name.as_str())
+}
+
+/// For each current row, the names of the fields that differ from the previous state's row of
+/// the same pfn (`pfn` itself when the page is new).
+pub fn changed_fields(prev: &[PageRow], cur: &[PageRow]) -> Vec<BTreeSet<&'static str>> {
+    cur.iter()
+        .map(|c| {
+            let mut out = BTreeSet::new();
+            let Some(p) = prev.iter().find(|p| p.pfn == c.pfn) else {
+                out.insert("pfn");
+                return out;
+            };
+            let pairs: [(&'static str, bool); 8] = [
+                ("refcount", p.refcount != c.refcount),
+                ("mapcount", p.mapcount != c.mapcount),
+                ("pincount", p.pincount != c.pincount),
+                ("flags", p.flags != c.flags),
+                ("zone", p.zone != c.zone),
+                ("owner", p.owner != c.owner),
+                ("pinned", p.pinned != c.pinned),
+                ("state", p.state != c.state),
+            ];
+            out.extend(pairs.iter().filter(|(_, d)| *d).map(|(n, _)| *n));
+            out
+        })
+        .collect()
+}
+
+/// `+1.2 us` / `-300 ns` / `±0`: a signed cost difference.
+pub fn fmt_delta(a_ps: u64, b_ps: u64) -> String {
+    use mm_model::cost::fmt_ps;
+    match b_ps.cmp(&a_ps) {
+        std::cmp::Ordering::Equal => "±0".into(),
+        std::cmp::Ordering::Greater => format!("+{}", fmt_ps(b_ps - a_ps)),
+        std::cmp::Ordering::Less => format!("-{}", fmt_ps(a_ps - b_ps)),
+    }
+}
+
+/// Jan Kara's DIO-vs-reclaim race, the scenario shown when the editor is empty.
+pub const DEFAULT_SCRIPT: &str = "\
+# Jan Kara's race (linux-mm, 2018): O_DIRECT read into a shared ext4 mapping
+# while writeback cleans the page and reclaim strips its buffers.
+file A ext4 pages=1
+mmap buf A shared rw
+write buf 0                 # page_mkwrite: dirty, buffers attached
+gup io buf 0 write fast     # the DIO takes its reference / pin
+writeback A                 # page cleaned
+reclaim A                   # buffers released, unmap
+dma io write                # the device writes the page
+complete io dirty           # bio completion: set_page_dirty deferred
+workqueue                   # ... runs here: dirty without buffers?
+writeback A
+expect violation dirty-without-buffers under legacy
+expect no-violation dirty-without-buffers under fake-vma
+";
