@@ -541,7 +541,7 @@ impl Runner<'_> {
             self.cx
                 .before
                 .iter()
-                .map(|b| (b.pfn, trace::diff(b, &self.k.snap(b.pfn))))
+                .map(|b| (*b, self.k.snap(b.pfn)))
                 .collect(),
         );
         self.trace.steps.push(Step {

@@ -166,26 +166,32 @@ pub fn diff(old: &PageSnap, new: &PageSnap) -> Vec<FieldChange> {
     out
 }
 
-/// Groups per-page changes into runs of consecutive pages with the same change.
-pub fn group(mut per_page: Vec<(Pfn, Vec<FieldChange>)>) -> Vec<Change> {
-    per_page.sort_by_key(|(p, _)| *p);
+/// Groups per-page (before, after) snapshots into runs of consecutive pages with the same
+/// change; the field text is built once per run, so a 262,144-page step stays cheap.
+pub fn group(mut per_page: Vec<(PageSnap, PageSnap)>) -> Vec<Change> {
+    per_page.sort_by_key(|(b, _)| b.pfn);
+    let strip = |s: &PageSnap| PageSnap { pfn: 0, ..*s };
     let mut out: Vec<Change> = Vec::new();
-    for (pfn, fields) in per_page {
-        if fields.is_empty() {
+    let mut prev: Option<(PageSnap, PageSnap)> = None;
+    for (b, a) in per_page {
+        if b == a {
+            prev = None;
             continue;
         }
-        match out.last_mut() {
-            Some(c) if c.last + 1 == pfn && c.fields == fields => {
-                c.last = pfn;
+        let key = (strip(&b), strip(&a));
+        match (out.last_mut(), prev) {
+            (Some(c), Some(p)) if c.last + 1 == b.pfn && p == key => {
+                c.last = b.pfn;
                 c.pages += 1;
             }
             _ => out.push(Change {
-                first: pfn,
-                last: pfn,
+                first: b.pfn,
+                last: b.pfn,
                 pages: 1,
-                fields,
+                fields: diff(&b, &a),
             }),
         }
+        prev = Some(key);
     }
     out
 }
