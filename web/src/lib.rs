@@ -412,7 +412,7 @@ pub fn app() -> Html {
                 <button id="rerun" title="Ctrl+Enter" onclick={on_rerun}>{ "↻ run" }</button>
                 <button id="export" onclick={on_export}>{ "⇩ export text" }</button>
             </header>
-            <div class="columns">
+            <div class={classes!("columns", side.then_some("side"))}>
                 <section class="left">
                     { view::editor(&text, &eval.parse, on_input) }
                     { view::diagnostics(&eval.parse) }
@@ -425,6 +425,9 @@ pub fn app() -> Html {
                             <h2>{ "Export (plain text, for email)" }</h2>
                             <pre id="export-text">{ report.text() }</pre>
                         </div>
+                    }
+                    if eval.parse.has_errors() {
+                        <p class="errbanner" role="alert">{ "✖ the script has errors (see Diagnostics): results cover the statements that parsed" }</p>
                     }
                     <div class="stepper">
                         <button id="step-prev" onclick={prev_cb} title="Alt+← or [">{ "◀ prev" }</button>

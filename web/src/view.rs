@@ -235,7 +235,7 @@ pub fn lanes(report: &Report, sel: u64, on_select: Callback<u64>) -> Html {
             html! {
                 <tr class={classes!("step", covers(s, sel).then_some("selected"), bad.then_some("bad"), (diff == Some(idx)).then_some("diff"))} {onclick}>
                     <td class="idx">{ idx_text(s) }</td>
-                    <td class="stmt"><code>{ step_text(s) }</code>
+                    <td class="stmt"><code title={step_text(s)}>{ step_text(s) }</code>
                         { for names.iter().map(|n| html!{ <div class="finding">{ n.clone() }</div> }) }</td>
                     <td class="res">{ result_text(s) }</td>
                     <td class="cost">{ if s.cost_ps > 0 { fmt_ps(s.cost_ps) } else { String::new() } }</td>
