@@ -374,21 +374,7 @@ fn markdown(name: &str, report: &mm_model::Report) -> String {
     out.push_str("```\n\n");
     out.push_str("| scheme | violations | cost |\n|---|---|---|\n");
     for t in &report.traces {
-        let v: Vec<String> = t
-            .violations()
-            .map(|(k, n)| {
-                if n > 1 {
-                    format!("{k} x{n}")
-                } else {
-                    k.to_string()
-                }
-            })
-            .collect();
-        let v = if v.is_empty() {
-            "-".to_string()
-        } else {
-            v.join(", ")
-        };
+        let v = t.violation_list(", ");
         let _ = writeln!(
             out,
             "| {} | {} | {} |",

@@ -344,7 +344,7 @@ impl Runner<'_> {
                 return;
             }
             match u {
-                Unit::Stmt(st) => self.stmt(st, None),
+                Unit::Stmt(st) => self.stmt(st),
                 Unit::Threads(ts, sched) => self.threads(ts, *sched),
             }
             if Some(i) == last_op && !self.stop {
@@ -363,7 +363,7 @@ impl Runner<'_> {
                 if let Some(t) = ts.iter().position(|(n, _)| n.name == name.name) {
                     if let Some(st) = ts[t].1.get(next[t]) {
                         next[t] += 1;
-                        self.stmt(st, None);
+                        self.stmt(st);
                     }
                 }
             }
@@ -377,7 +377,7 @@ impl Runner<'_> {
                 if let Some(st) = body.get(next[t]) {
                     next[t] += 1;
                     progressed = true;
-                    self.stmt(st, None);
+                    self.stmt(st);
                 }
             }
             if !progressed {
@@ -407,7 +407,7 @@ impl Runner<'_> {
         true
     }
 
-    fn stmt(&mut self, st: &Stmt, _parent: Option<&Stmt>) {
+    fn stmt(&mut self, st: &Stmt) {
         match &st.kind {
             StmtKind::Scheme(_)
             | StmtKind::Kernel(_)
@@ -416,7 +416,7 @@ impl Runner<'_> {
             | StmtKind::Schedule(_) => {}
             StmtKind::Thread { body, .. } => {
                 for s in body {
-                    self.stmt(s, Some(st));
+                    self.stmt(s);
                 }
             }
             StmtKind::Repeat { count, body } => self.repeat(st, *count, body),
@@ -463,7 +463,7 @@ impl Runner<'_> {
             }
             self.scoped += 1;
             for s in body {
-                self.stmt(s, Some(st));
+                self.stmt(s);
             }
             self.scoped -= 1;
             self.cx.reset();

@@ -122,6 +122,24 @@ impl Trace {
             .copied()
             .filter(|(k, n)| !k.informational() && *n > 0)
     }
+    /// The violations as `name` or `name xN`, joined by `sep`; `-` when there are none.
+    pub fn violation_list(&self, sep: &str) -> String {
+        let v: Vec<String> = self
+            .violations()
+            .map(|(k, n)| {
+                if n > 1 {
+                    format!("{k} x{n}")
+                } else {
+                    k.to_string()
+                }
+            })
+            .collect();
+        if v.is_empty() {
+            "-".to_string()
+        } else {
+            v.join(sep)
+        }
+    }
     /// How often `kind` was raised.
     pub fn count(&self, kind: ViolationKind) -> u64 {
         self.counts
@@ -227,18 +245,19 @@ fn wrap_into(out: &mut String, indent: usize, first: &str, text: &str) {
     out.push('\n');
 }
 
-fn change_text(c: &Change) -> String {
-    let pages = if c.pages == 1 {
-        format!("p{}", c.first)
-    } else {
-        format!("p{}..p{} ({})", c.first, c.last, c.pages)
-    };
-    let fields: Vec<String> = c
-        .fields
-        .iter()
-        .map(|f| format!("{} {}->{}", f.field, f.old, f.new))
-        .collect();
-    format!("{pages} {}", fields.join(" "))
+impl std::fmt::Display for Change {
+    /// `p3 ref 3->1027 map 1->2`, or `p0..p511 (512) ...` for a run of pages.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.pages == 1 {
+            write!(f, "p{}", self.first)?;
+        } else {
+            write!(f, "p{}..p{} ({})", self.first, self.last, self.pages)?;
+        }
+        for c in &self.fields {
+            write!(f, " {} {}->{}", c.field, c.old, c.new)?;
+        }
+        Ok(())
+    }
 }
 
 /// Renders one step.
@@ -288,7 +307,7 @@ pub fn render_step(out: &mut String, s: &Step) {
         wrap_into(out, 7, "observed: ", observed);
     }
     for c in &s.changes {
-        wrap_into(out, 7, "", &change_text(c));
+        wrap_into(out, 7, "", &c.to_string());
     }
     for n in &s.notes {
         wrap_into(out, 7, ". ", n);
@@ -415,21 +434,7 @@ pub fn render_summary(report: &Report) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{:<10} {:<49} {:>11}", "scheme", "violations", "cost");
     for t in &report.traces {
-        let v: Vec<String> = t
-            .violations()
-            .map(|(k, n)| {
-                if n > 1 {
-                    format!("{k} x{n}")
-                } else {
-                    k.to_string()
-                }
-            })
-            .collect();
-        let v = if v.is_empty() {
-            "-".to_string()
-        } else {
-            v.join(" ")
-        };
+        let v = t.violation_list(" ");
         let mut first = true;
         let mut line = String::new();
         for word in v.split(' ') {

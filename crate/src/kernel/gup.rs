@@ -201,7 +201,7 @@ impl Kernel {
                 pfn = self.unshare_if_shared(cx, call.vma, idx, pfn)?;
             }
             if fl.longterm {
-                pfn = self.longterm_placement(cx, call, api0, idx, pfn);
+                pfn = self.longterm_placement(cx, call, pfn);
             }
             let unit = self.chunk(call.vma, idx);
             let end = unit.end.min(call.range.end);
@@ -304,14 +304,7 @@ impl Kernel {
 
     /// FOLL_LONGTERM placement (`check_and_migrate_movable_pages`): migrate first where the era
     /// does, otherwise flag I14.
-    fn longterm_placement(
-        &mut self,
-        cx: &mut StepCx,
-        call: &GupCall<'_>,
-        api: Api,
-        idx: u32,
-        pfn: Pfn,
-    ) -> Pfn {
+    fn longterm_placement(&mut self, cx: &mut StepCx, call: &GupCall<'_>, pfn: Pfn) -> Pfn {
         let era = self.settings.era;
         let zone = self.pages[pfn as usize].zone;
         if !zone.longterm_unpinnable() {
@@ -322,7 +315,6 @@ impl Kernel {
             Zone::Movable => era.longterm_migrates_movable(),
             Zone::Normal => false,
         };
-        let _ = api;
         if migrates {
             if let Some(new) = self.migrate_one(cx, pfn, Zone::Normal) {
                 cx.notes.push(format!(
@@ -340,16 +332,13 @@ impl Kernel {
                 zone.name().to_uppercase()
             ),
         );
-        let _ = idx;
         pfn
     }
 
     fn calls_that_fit(&self, api: Api, pages: &[Pfn], times: u64) -> u64 {
         let mut fit = times;
-        let mut i = 0;
-        while i < pages.len() {
-            let pfn = pages[i];
-            let n = pages[i..].iter().take_while(|&&p| p == pfn).count() as i64;
+        for (pfn, n) in folio_runs(pages) {
+            let n = n as i64;
             let w = self.weight(api, pfn);
             let p = &self.pages[pfn as usize];
             for (cur, per) in [
@@ -362,7 +351,6 @@ impl Kernel {
                     fit = fit.min(room as u64);
                 }
             }
-            i += n as usize;
         }
         fit
     }
@@ -373,10 +361,7 @@ impl Kernel {
             return;
         }
         cx.charge(Primitive::GupPage, pages.len() as u64 * calls);
-        let mut i = 0;
-        while i < pages.len() {
-            let pfn = pages[i];
-            let n = pages[i..].iter().take_while(|&&p| p == pfn).count();
+        for (pfn, n) in folio_runs(pages) {
             let w = self.weight(api, pfn);
             cx.charge(Primitive::Atomic, w.acquire_atomics * calls);
             let c = calls as i64 * n as i64;
@@ -385,7 +370,6 @@ impl Kernel {
             p.pincount += w.pincount * c;
             p.mapcount += w.mapcount * c;
             p.fake_maps += w.mapcount * c;
-            i += n;
         }
         for &pfn in pages {
             let p = &mut self.pages[pfn as usize];
@@ -471,10 +455,7 @@ impl Kernel {
         if write {
             self.add_write_holders(&pages, -1);
         }
-        let mut i = 0;
-        while i < pages.len() {
-            let pfn = pages[i];
-            let n = pages[i..].iter().take_while(|&&p| p == pfn).count();
+        for (pfn, n) in folio_runs(&pages) {
             let w = self.weight(api, pfn);
             cx.charge(Primitive::Atomic, w.release_atomics * calls);
             let c = calls as i64 * n as i64;
@@ -484,7 +465,6 @@ impl Kernel {
             p.fake_maps -= w.mapcount * c;
             self.put_refs(cx, pfn, w.refcount * c);
             self.maybe_free_zombie(cx, pfn);
-            i += n;
         }
         if api == Api::Pin {
             self.vmstat.nr_foll_pin_released += pages.len() as u64 * calls;
@@ -521,10 +501,7 @@ impl Kernel {
         if write {
             self.add_write_holders(&pages, -1);
         }
-        let mut i = 0;
-        while i < pages.len() {
-            let pfn = pages[i];
-            let n = pages[i..].iter().take_while(|&&p| p == pfn).count();
+        for (pfn, n) in folio_runs(&pages) {
             let w = self.weight(api, pfn);
             cx.charge(Primitive::Atomic, calls);
             let c = calls as i64 * n as i64;
@@ -538,7 +515,6 @@ impl Kernel {
             p.leaked_pins += w.pincount * c;
             p.leaked_maps += w.mapcount * c;
             self.put_refs(cx, pfn, c);
-            i += n;
         }
         cx.charge(Primitive::UnpinPage, pages.len() as u64 * calls);
     }
@@ -769,4 +745,10 @@ impl Kernel {
             cx.raise(ViolationKind::WritebackStall, what);
         }
     }
+}
+
+/// Runs of consecutive equal pfns: the pages of one folio, released or taken as one batch
+/// (`gup_folio_next`).
+fn folio_runs(pages: &[Pfn]) -> impl Iterator<Item = (Pfn, usize)> + '_ {
+    pages.chunk_by(|a, b| a == b).map(|run| (run[0], run.len()))
 }

@@ -8,6 +8,7 @@ mod parser;
 mod print;
 
 pub use ast::*;
+pub use parser::KEYWORDS;
 
 use serde::Serialize;
 

@@ -22,8 +22,8 @@ pub(super) const MAX_DEPTH: usize = 64;
 /// How many lexical errors one line reports before it gives up.
 const MAX_LEX_ERRORS_PER_LINE: usize = 8;
 
-/// Every statement keyword, for "did you mean" hints.
-const KEYWORDS: &[&str] = &[
+/// Every statement keyword, for "did you mean" hints and editor highlighting.
+pub const KEYWORDS: &[&str] = &[
     "scheme",
     "kernel",
     "set",
