@@ -336,6 +336,8 @@ pub struct Handle {
     pub iteration_scoped: bool,
     /// Released with a mismatched API: what it held stays in the page counters.
     pub leaked: bool,
+    /// Already reported as a pin leak (each leaked handle is reported once).
+    pub leak_reported: bool,
 }
 
 /// A fake VMA (or fake anon_vma_chain) of the fake-vma scheme (domain §2.C).

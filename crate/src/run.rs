@@ -444,16 +444,18 @@ impl Runner<'_> {
 
     fn repeat(&mut self, st: &Stmt, count: u64, body: &[Stmt]) {
         let body_len = count_stmts(body);
+        // Iterations 2..N are summarised into one step, unless an outer repeat already is.
+        let mut mine = false;
         for i in 0..count {
             if self.stop {
                 break;
             }
-            let start_summary = i == 1 && self.summary.is_none();
-            if start_summary {
+            if i == 1 && self.summary.is_none() {
+                mine = true;
                 self.summary = Some(Summary {
                     index: self.trace.executed + 1,
                     line: st.line,
-                    iterations: count - 1,
+                    iterations: 0,
                     body: body_len,
                     costs: CostCounts::default(),
                     cost_ps: 0,
@@ -475,16 +477,13 @@ impl Runner<'_> {
                     StepKind::Op,
                 );
             }
-            if i + 1 == count || self.stop {
-                if let Some(sm) = self
-                    .summary
-                    .take()
-                    .filter(|_| i >= 1 && (start_summary || count > 1))
-                {
-                    if sm.line == st.line {
+            if mine {
+                if let Some(sm) = self.summary.as_mut().filter(|_| !self.stop) {
+                    sm.iterations += 1;
+                }
+                if i + 1 == count || self.stop {
+                    if let Some(sm) = self.summary.take() {
                         self.push_summary(sm);
-                    } else {
-                        self.summary = Some(sm);
                     }
                 }
             }

@@ -291,7 +291,7 @@ pub fn render_step(out: &mut String, s: &Step) {
     };
     let head = format!("{idx:>4} ");
     let room = WIDTH - head.len() - 1 - 9 - 1 - 9;
-    if text.len() <= room && head.len() <= 5 {
+    if text.len() <= room {
         let line = format!("{head}{text:<room$} {result:<9} {cost:>9}");
         let _ = writeln!(out, "{}", line.trim_end());
     } else {

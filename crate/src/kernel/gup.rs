@@ -60,10 +60,9 @@ impl Kernel {
     /// Runs a `gup` / `get` / `vmsplice` statement.
     pub fn gup(&mut self, cx: &mut StepCx, call: GupCall<'_>) {
         if let Some(old) = self.handle_id(call.name) {
-            if matches!(
-                self.handles[old as usize].state,
-                HandleState::Live | HandleState::Completing
-            ) {
+            let h = &mut self.handles[old as usize];
+            if matches!(h.state, HandleState::Live | HandleState::Completing) && !h.leak_reported {
+                h.leak_reported = true;
                 cx.raise(
                     ViolationKind::PinLeak,
                     format!(
@@ -89,6 +88,7 @@ impl Kernel {
             state: HandleState::Failed,
             iteration_scoped: call.scoped,
             leaked: false,
+            leak_reported: false,
         };
         // A released handle's slot is reused, so a storm of small I/Os keeps the state small.
         let id = match self.handle_id(call.name) {
@@ -704,8 +704,11 @@ impl Kernel {
         let mut leaked = Vec::new();
         for id in ids {
             let h = &mut self.handles[id as usize];
-            if h.iteration_scoped && matches!(h.state, HandleState::Live | HandleState::Completing)
+            if h.iteration_scoped
+                && !h.leak_reported
+                && matches!(h.state, HandleState::Live | HandleState::Completing)
             {
+                h.leak_reported = true;
                 leaked.push(h.name.clone());
             }
             h.iteration_scoped = false;
@@ -720,7 +723,11 @@ impl Kernel {
 
     /// End-of-script checks: unreleased handles, blocked waiters.
     pub fn end_of_script(&mut self, cx: &mut StepCx) {
-        let live: Vec<String> = self.live_handles().map(|(_, h)| h.name.clone()).collect();
+        let live: Vec<String> = self
+            .live_handles()
+            .filter(|(_, h)| !h.leak_reported)
+            .map(|(_, h)| h.name.clone())
+            .collect();
         for name in live {
             cx.raise(
                 ViolationKind::PinLeak,

@@ -1,0 +1,77 @@
+//! Runner behaviour that the example scenarios do not show: the step budget, summaries of
+//! nested repeats, thread scheduling and the end-of-script checks.
+
+use mm_model::trace::StepKind;
+use mm_model::{parse, run, Overrides, SchemeKind, ViolationKind};
+
+fn legacy(text: &str) -> mm_model::Report {
+    let p = parse(text);
+    assert!(!p.has_errors(), "{:?}", p.diagnostics);
+    run(
+        &p.script,
+        &Overrides {
+            schemes: vec![SchemeKind::Legacy],
+            ..Default::default()
+        },
+    )
+}
+
+#[test]
+fn step_budget_stops_with_a_message_and_keeps_the_partial_trace() {
+    let r = legacy("set steps=50\nmmap m anon pages=1 rw\nrepeat 1000 {\n  read m\n}\nexpect ok\n");
+    let t = &r.traces[0];
+    assert_eq!(t.executed, 50);
+    let msg = t.budget_hit.as_deref().expect("budget message");
+    assert!(msg.contains("step budget of 50 statements"), "{msg}");
+    assert!(!r.passed());
+    assert!(r.text().contains("Observation") && r.text().contains("Partial"));
+    // The repeat's summary counts only the iterations that ran.
+    let sum = t.steps.iter().find_map(|s| match s.kind {
+        StepKind::Repeat { iterations, .. } => Some(iterations),
+        _ => None,
+    });
+    assert_eq!(sum, Some(48));
+}
+
+#[test]
+fn nested_repeats_are_summarised_once_with_every_cost() {
+    let r =
+        legacy("mmap m anon pages=1 rw\nrepeat 3 {\n  read m\n  repeat 4 {\n    write m\n  }\n}\n");
+    let t = &r.traces[0];
+    assert_eq!(t.executed, 1 + 3 * 5);
+    let summaries: Vec<(u64, u64)> = t
+        .steps
+        .iter()
+        .filter_map(|s| match s.kind {
+            StepKind::Repeat {
+                iterations, body, ..
+            } => Some((iterations, body)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(summaries, vec![(3, 1), (2, 5)]);
+    let summed: u64 = t.steps.iter().map(|s| s.cost_ps).sum();
+    assert_eq!(summed, t.total_ps);
+}
+
+#[test]
+fn threads_follow_the_schedule_then_round_robin() {
+    let r = legacy(
+        "mmap m anon pages=1 rw\nthread a {\n  read m\n  write m\n}\nthread b {\n  mprotect m ro\n  mprotect m rw\n}\nschedule b b\n",
+    );
+    let lines: Vec<u32> = r.traces[0].steps.iter().map(|s| s.line).collect();
+    assert_eq!(lines, vec![1, 7, 8, 3, 4]);
+}
+
+#[test]
+fn unreleased_handles_are_reported_once_at_the_end() {
+    let r = legacy("mmap m anon pages=1 rw\nwrite m\ngup p m write\nexpect violation pin-leak\n");
+    assert!(r.passed(), "{:#?}", r.expectations);
+    assert_eq!(r.traces[0].count(ViolationKind::PinLeak), 1);
+}
+
+#[test]
+fn a_handle_leaked_inside_a_repeat_iteration_is_a_pin_leak() {
+    let r = legacy("mmap m anon pages=1 rw\nwrite m\nrepeat 3 {\n  gup p m write\n}\n");
+    assert_eq!(r.traces[0].count(ViolationKind::PinLeak), 3);
+}
