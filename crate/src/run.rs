@@ -536,13 +536,8 @@ impl Runner<'_> {
             }
             return;
         }
-        let changes = trace::group(
-            self.cx
-                .before
-                .iter()
-                .map(|b| (*b, self.k.snap(b.pfn)))
-                .collect(),
-        );
+        let k = &self.k;
+        let changes = trace::group(&mut self.cx.before, |pfn| k.snap(pfn));
         self.trace.steps.push(Step {
             index,
             line,

@@ -184,14 +184,15 @@ pub fn diff(old: &PageSnap, new: &PageSnap) -> Vec<FieldChange> {
     out
 }
 
-/// Groups per-page (before, after) snapshots into runs of consecutive pages with the same
+/// Groups the pages a step touched (their snapshots before it, and `now`) into runs of consecutive pages with the same
 /// change; the field text is built once per run, so a 262,144-page step stays cheap.
-pub fn group(mut per_page: Vec<(PageSnap, PageSnap)>) -> Vec<Change> {
-    per_page.sort_by_key(|(b, _)| b.pfn);
+pub fn group(before: &mut [PageSnap], now: impl Fn(Pfn) -> PageSnap) -> Vec<Change> {
+    before.sort_unstable_by_key(|b| b.pfn);
     let strip = |s: &PageSnap| PageSnap { pfn: 0, ..*s };
     let mut out: Vec<Change> = Vec::new();
     let mut prev: Option<(PageSnap, PageSnap)> = None;
-    for (b, a) in per_page {
+    for &b in before.iter() {
+        let a = now(b.pfn);
         if b == a {
             prev = None;
             continue;
