@@ -1,4 +1,5 @@
-// Playground: editor diagnostics, scheme toggles, stepping, cost edits, persistence, latency.
+// Playground: editor diagnostics, scheme toggles, stepping, cost edits, persistence (script and
+// overrides), the gallery with the "my script" scratch, latency while typing.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -127,7 +128,34 @@ export default async function playground(page, baseURL, t) {
   await page.locator('#violations').waitFor({ state: 'visible', timeout: 20_000 });
   const restored = await page.locator('#editor').inputValue();
   assert(restored === saved, 'editor text not restored after reload');
+  // The cost edit survived the reload too (pinlab.overrides), and "reset overrides" clears it.
+  const wake = await page.locator('#cost-worker-wakeup').inputValue();
+  assert(wake === '50us', `cost override not restored: ${wake}`);
+  await page.selectOption('#set-writeback', { index: 1 });
+  const stored = await page.evaluate(() => JSON.parse(localStorage.getItem('pinlab.overrides') ?? '{}'));
+  assert(stored.costs?.['worker-wakeup'] === 50_000_000 && stored.writeback, `stored overrides: ${JSON.stringify(stored)}`);
+  await page.reload({ waitUntil: 'load' });
+  await page.locator('#violations').waitFor({ state: 'visible', timeout: 20_000 });
+  assert((await text(page, '#settings-script')).includes('cost worker-wakeup=50us'), 'settings-script lacks the restored cost');
+  assert((await text(page, '#settings-script')).includes('set writeback='), 'settings-script lacks the restored writeback');
   await t.screenshot('10-reloaded');
+  await page.click('#reset-overrides');
+  await page.waitForFunction(() => (document.querySelector('#settings-script')?.textContent ?? '').includes('(none'));
+  assert((await page.locator('#cost-worker-wakeup').inputValue()) === '5us', 'reset did not restore the default cost');
+  assert(await page.evaluate(() => localStorage.getItem('pinlab.overrides') === null), 'pinlab.overrides still stored');
+
+  // Gallery: loading an example keeps the edited script as "my script" (pinlab.scratch).
+  assert((await page.locator('#gallery').inputValue()) === 'scratch', 'edited text not shown as "my script"');
+  await page.selectOption('#gallery', 's06-gup-fast');
+  await page.waitForFunction(() => (document.querySelector('#editor')?.value ?? '').startsWith('# S6'));
+  assert(await page.evaluate((s) => localStorage.getItem('pinlab.scratch') === s, saved), 'scratch not kept');
+  assert((await page.evaluate(() => localStorage.getItem('pinlab.script'))).startsWith('# S6'), 'gallery choice not persisted');
+  await t.screenshot('10-gallery-s06');
+  await page.selectOption('#gallery', 'default');
+  assert((await page.locator('#editor').inputValue()).includes('reclaim A'), 'default not loaded');
+  await page.selectOption('#gallery', 'scratch');
+  await page.waitForFunction((s) => document.querySelector('#editor')?.value === s, saved);
+  assert((await page.locator('#gallery').inputValue()) === 'scratch', 'gallery does not show "my script"');
 
   // Latency over ~30 edits.
   await page.locator('#editor').click();
@@ -144,7 +172,7 @@ export default async function playground(page, baseURL, t) {
   const line = `latency p50=${p50.toFixed(2)}ms p95=${p95.toFixed(2)}ms (n=${lat.length})`;
   console.log(line);
   t.log(line);
-  writeFileSync(path.join(outDir, 'latency.json'), JSON.stringify({ p50, p95, n: lat.length, samples: lat }, null, 2));
+  writeFileSync(path.join(outDir, 'latency-typing.json'), JSON.stringify({ p50, p95, n: lat.length, samples: lat }, null, 2));
   await t.screenshot('10-final');
   if (t.consoleErrors.length) throw new Error(`console errors:\n  ${t.consoleErrors.join('\n  ')}`);
 }

@@ -3,12 +3,16 @@
 //!
 //! All user text is rendered as Yew text nodes; nothing is ever injected as raw HTML.
 
+pub mod gallery;
 pub mod logic;
 mod view;
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
+
+use gloo_timers::callback::Timeout;
+use mm_model::kernel::Kernel;
 
 use mm_model::settings::{CounterMode, Era, GupFastMode, WritebackPolicy};
 use mm_model::{Overrides, Parse, Report, SchemeKind};
@@ -21,6 +25,10 @@ pub use logic::DEFAULT_SCRIPT;
 
 /// localStorage key of the editor text.
 pub const STORAGE_KEY: &str = "pinlab.script";
+/// localStorage key of the user's own script, kept when a gallery entry replaces it.
+pub const SCRATCH_KEY: &str = "pinlab.scratch";
+/// localStorage key of the settings and cost-table overrides (JSON, see [`UiOverrides::to_json`]).
+pub const OVERRIDES_KEY: &str = "pinlab.overrides";
 const MAX_SAMPLES: usize = 200;
 
 /// The settings the UI overrides (compared to decide when to re-run).
@@ -82,6 +90,67 @@ impl UiOverrides {
         }
         out
     }
+
+    /// No override at all.
+    pub fn is_empty(&self) -> bool {
+        *self == UiOverrides::default()
+    }
+
+    /// JSON for localStorage: `{"era":"2018","writeback":null,...,"costs":{"atomic":6000}}`
+    /// (cost values in picoseconds). Written and read by hand ([`logic::json`]): serde_json's
+    /// parser would add ~28 KB to the wasm for this one small object.
+    pub fn to_json(&self) -> String {
+        use logic::json::quote;
+        let opt = |v: &Option<String>| v.as_deref().map_or("null".to_string(), quote);
+        let costs: Vec<String> = self
+            .costs
+            .iter()
+            .map(|(k, v)| format!("{}:{v}", quote(k)))
+            .collect();
+        format!(
+            "{{\"era\":{},\"writeback\":{},\"counter\":{},\"gup_fast\":{},\"costs\":{{{}}}}}",
+            opt(&self.era),
+            opt(&self.writeback),
+            opt(&self.counter),
+            opt(&self.gup_fast),
+            costs.join(",")
+        )
+    }
+
+    /// Reads [`UiOverrides::to_json`]'s format back. Unknown setting names, unknown primitives
+    /// and non-integer costs are dropped (stored data may come from an older version);
+    /// `None` only when the text is not a JSON object.
+    pub fn from_json(text: &str) -> Option<UiOverrides> {
+        use logic::json::Value;
+        let Value::Object(obj) = logic::json::parse(text)? else {
+            return None;
+        };
+        let get = |key: &str| obj.iter().find(|(k, _)| k == key).map(|(_, v)| v);
+        let name = |key: &str, valid: fn(&str) -> bool| match get(key) {
+            Some(Value::Str(s)) if valid(s) => Some(s.clone()),
+            _ => None,
+        };
+        let known: Vec<&'static str> = mm_model::cost::CostTable::default()
+            .entries
+            .iter()
+            .map(|e| e.primitive.name())
+            .collect();
+        let mut costs = BTreeMap::new();
+        if let Some(Value::Object(c)) = get("costs") {
+            for (k, v) in c {
+                if let (true, Value::Int(n)) = (known.contains(&k.as_str()), v) {
+                    costs.insert(k.clone(), *n);
+                }
+            }
+        }
+        Some(UiOverrides {
+            era: name("era", |s| Era::from_name(s).is_some()),
+            writeback: name("writeback", |s| WritebackPolicy::from_name(s).is_some()),
+            counter: name("counter", |s| CounterMode::from_name(s).is_some()),
+            gup_fast: name("gup_fast", |s| GupFastMode::from_name(s).is_some()),
+            costs,
+        })
+    }
 }
 
 /// `5us`, `250ns`, `10.5ns`: a duration as the script language spells it.
@@ -111,20 +180,85 @@ pub fn evaluate(text: &str, o: &UiOverrides) -> Evaluated {
     Evaluated { parse, report }
 }
 
+/// States of one evaluated script under one scheme, by step index: time travel replays the
+/// script from the start, so each index is computed once and stepping reuses the neighbour.
+#[derive(Default)]
+struct StateCache {
+    states: BTreeMap<u64, Rc<Kernel>>,
+}
+
+impl StateCache {
+    const MAX: usize = 64;
+
+    fn get(
+        &mut self,
+        eval: &Evaluated,
+        o: &Overrides,
+        scheme: SchemeKind,
+        index: u64,
+    ) -> Rc<Kernel> {
+        if let Some(k) = self.states.get(&index) {
+            return k.clone();
+        }
+        if self.states.len() >= Self::MAX {
+            self.states.clear();
+        }
+        let k = Rc::new(mm_model::run::state_at(
+            &eval.parse.script,
+            o,
+            scheme,
+            index,
+        ));
+        self.states.insert(index, k.clone());
+        k
+    }
+}
+
 fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok()?
 }
 
+fn load_item(key: &str) -> Option<String> {
+    storage().and_then(|s| s.get_item(key).ok().flatten())
+}
+
+fn save_item(key: &str, value: &str) {
+    if let Some(s) = storage() {
+        let _ = s.set_item(key, value);
+    }
+}
+
+fn remove_item(key: &str) {
+    if let Some(s) = storage() {
+        let _ = s.remove_item(key);
+    }
+}
+
 fn load_script() -> String {
-    storage()
-        .and_then(|s| s.get_item(STORAGE_KEY).ok().flatten())
+    load_item(STORAGE_KEY)
         .filter(|t| !t.trim().is_empty())
         .unwrap_or_else(|| DEFAULT_SCRIPT.to_string())
 }
 
 fn save_script(text: &str) {
-    if let Some(s) = storage() {
-        let _ = s.set_item(STORAGE_KEY, text);
+    save_item(STORAGE_KEY, text);
+}
+
+fn load_scratch() -> Option<String> {
+    load_item(SCRATCH_KEY).filter(|t| !t.trim().is_empty())
+}
+
+fn load_overrides() -> UiOverrides {
+    load_item(OVERRIDES_KEY)
+        .and_then(|t| UiOverrides::from_json(&t))
+        .unwrap_or_default()
+}
+
+fn save_overrides(o: &UiOverrides) {
+    if o.is_empty() {
+        remove_item(OVERRIDES_KEY);
+    } else {
+        save_item(OVERRIDES_KEY, &o.to_json());
     }
 }
 
@@ -134,35 +268,93 @@ fn now_ms() -> f64 {
         .map_or(0.0, |p| p.now())
 }
 
-fn publish_latencies(samples: &[f64]) {
+fn set_global(name: &str, v: &JsValue) {
+    if let Some(w) = web_sys::window() {
+        let _ = js_sys::Reflect::set(&w, &JsValue::from_str(name), v);
+    }
+}
+
+/// `window.pinlabLatencies` (the last samples, ms), `window.pinlabLatencyCount` (samples taken
+/// since load) and `window.pinlabRunMs` (the last model run: parse + run + state view, ms; of
+/// which `window.pinlabStateMs` was the state view's time-travel replay).
+fn publish_latencies(samples: &[f64], count: u64, run_ms: f64) {
     let arr = js_sys::Array::new();
     for s in samples {
         arr.push(&JsValue::from_f64(*s));
     }
-    if let Some(w) = web_sys::window() {
-        let _ = js_sys::Reflect::set(&w, &JsValue::from_str("pinlabLatencies"), &arr);
+    set_global("pinlabLatencies", &arr);
+    set_global("pinlabLatencyCount", &JsValue::from_f64(count as f64));
+    set_global("pinlabRunMs", &JsValue::from_f64(run_ms));
+}
+
+/// `0.4 ms`, `12 ms`: a measured time for the status line.
+fn fmt_ms(ms: f64) -> String {
+    if ms < 10.0 {
+        format!("{ms:.1} ms")
+    } else {
+        format!("{ms:.0} ms")
     }
 }
 
 /// The application root.
 #[function_component(App)]
 pub fn app() -> Html {
+    // `text` is the editor's content; `run_text` the text the panels show results for. They
+    // differ while a slow script waits for the keyboard to go quiet (see `logic::debounce_delay_ms`).
     let text = use_state(load_script);
+    let run_text = {
+        let t = (*text).clone();
+        use_state(move || t)
+    };
+    let scratch = use_state(load_scratch);
     let scheme = use_state(|| None::<SchemeKind>);
     let side = use_state(|| false);
     let selected = use_state(|| None::<u64>);
     let raw_map = use_state(|| false);
-    let overrides = use_state(UiOverrides::default);
-    let cost_text = use_state(BTreeMap::<String, String>::new);
+    let overrides = use_state(load_overrides);
+    let cost_text = {
+        let o = (*overrides).clone();
+        use_state(move || {
+            o.costs
+                .iter()
+                .map(|(k, v)| (k.clone(), fmt_duration_compact(*v)))
+                .collect::<BTreeMap<String, String>>()
+        })
+    };
     let export = use_state(|| false);
     let nonce = use_state(|| 0u32);
+    let left_px = use_state(|| None::<f64>);
+    let dragging = use_mut_ref(|| false);
     let pending = use_mut_ref(|| None::<f64>);
     let samples = use_mut_ref(Vec::<f64>::new);
+    let sample_count = use_mut_ref(|| 0u64);
+    // Timing of the current evaluation (parse + run) and of the last state-view replay; their
+    // sum is the cost of a re-run, which decides the debounce.
+    let eval_ms = use_mut_ref(|| 0.0f64);
+    let state_ms = use_mut_ref(|| 0.0f64);
+    let run_ms = use_mut_ref(|| 0.0f64);
+    let generation = use_mut_ref(|| 0u64);
+    let timer = use_mut_ref(|| None::<Timeout>);
+    let gallery_ref = use_node_ref();
 
+    // The editor's own parse (diagnostics, gutter marks) always follows the text: parsing is
+    // cheap; running is what a slow script defers.
+    let parse_now = use_memo((*text).clone(), |t| mm_model::parse(t));
     let eval = {
-        let deps = ((*text).clone(), (*overrides).clone(), *nonce);
-        use_memo(deps, |(t, o, _)| evaluate(t, o))
+        let deps = ((*run_text).clone(), (*overrides).clone(), *nonce);
+        let eval_ms = eval_ms.clone();
+        let state_ms = state_ms.clone();
+        let generation = generation.clone();
+        use_memo(deps, move |(t, o, _)| {
+            let t0 = now_ms();
+            let e = evaluate(t, o);
+            *eval_ms.borrow_mut() = now_ms() - t0;
+            *state_ms.borrow_mut() = 0.0;
+            *generation.borrow_mut() += 1;
+            e
+        })
     };
+    let stale = *run_text != *text;
     let report = &eval.report;
     let cur_scheme = (*scheme).unwrap_or(report.primary);
     let trace = report.trace(cur_scheme).or(report.traces.first());
@@ -184,29 +376,39 @@ pub fn app() -> Html {
         steps.get(sel_pos - 1).map_or(0, repeat_last)
     };
 
-    let states = {
-        let eval = eval.clone();
-        let deps = (
-            (*text).clone(),
-            (*overrides).clone(),
-            *nonce,
-            cur_scheme,
-            state_index,
-            prev_index,
-        );
-        use_memo(deps, move |(_, o, _, sch, cur, prev)| {
-            let ov = o.to_model();
-            let k = mm_model::run::state_at(&eval.parse.script, &ov, *sch, *cur);
-            let p = mm_model::run::state_at(&eval.parse.script, &ov, *sch, *prev);
-            (p, k)
-        })
+    // Selecting a step never re-runs the report: the cache (one per evaluation and scheme)
+    // replays only up to the selected step and its predecessor, each index at most once.
+    let cache = use_memo((*generation.borrow(), cur_scheme), |_| {
+        RefCell::new(StateCache::default())
+    });
+    let (prev_k, cur_k) = {
+        let t0 = now_ms();
+        let ov = overrides.to_model();
+        let mut c = cache.borrow_mut();
+        let cur = c.get(&eval, &ov, cur_scheme, state_index);
+        let prev = c.get(&eval, &ov, cur_scheme, prev_index);
+        let dt = now_ms() - t0;
+        if dt > 0.5 {
+            *state_ms.borrow_mut() = dt;
+        }
+        *run_ms.borrow_mut() = *eval_ms.borrow() + *state_ms.borrow();
+        (prev, cur)
     };
 
-    // Latency: time from the input event (before parse + run) to after the DOM update.
+    // Latency: time from the edit (before parse + run) to the DOM update that shows its
+    // results. A render that still shows stale results (debounce pending) does not count.
     {
         let pending = pending.clone();
         let samples = samples.clone();
+        let sample_count = sample_count.clone();
+        let run_ms = run_ms.clone();
+        let state_ms = state_ms.clone();
         use_effect(move || {
+            let ms = *run_ms.borrow();
+            set_global("pinlabStateMs", &JsValue::from_f64(*state_ms.borrow()));
+            if stale {
+                return;
+            }
             if let Some(t0) = pending.borrow_mut().take() {
                 let mut s = samples.borrow_mut();
                 s.push(now_ms() - t0);
@@ -214,16 +416,37 @@ pub fn app() -> Html {
                     let extra = s.len() - MAX_SAMPLES;
                     s.drain(..extra);
                 }
-                publish_latencies(&s);
-            } else if samples.borrow().is_empty() {
-                publish_latencies(&[]);
+                *sample_count.borrow_mut() += 1;
+                publish_latencies(&s, *sample_count.borrow(), ms);
+            } else {
+                publish_latencies(&samples.borrow(), *sample_count.borrow(), ms);
+            }
+        });
+    }
+
+    // Overrides persist on every change; none at all removes the key.
+    use_effect_with((*overrides).clone(), save_overrides);
+
+    // The gallery select shows the entry matching the editor (a `<select>`'s displayed choice
+    // follows its `value` property, not the `selected` attributes, once the user touched it).
+    let gallery_id = gallery::find(&text).map_or(gallery::SCRATCH_ID, |e| e.id);
+    {
+        let gallery_ref = gallery_ref.clone();
+        use_effect(move || {
+            if let Some(sel) = gallery_ref.cast::<HtmlSelectElement>() {
+                if sel.value() != gallery_id {
+                    sel.set_value(gallery_id);
+                }
             }
         });
     }
 
     let on_input = {
         let text = text.clone();
+        let run_text = run_text.clone();
         let pending = pending.clone();
+        let timer = timer.clone();
+        let run_ms = run_ms.clone();
         Callback::from(move |e: InputEvent| {
             let Some(ta) = e.target_dyn_into::<HtmlTextAreaElement>() else {
                 return;
@@ -231,7 +454,55 @@ pub fn app() -> Html {
             *pending.borrow_mut() = Some(now_ms());
             let v = ta.value();
             save_script(&v);
+            // Dropping a pending timeout cancels it: only the last keystroke's text runs.
+            timer.borrow_mut().take();
+            let delay = logic::debounce_delay_ms(*run_ms.borrow());
+            if delay == 0 {
+                run_text.set(v.clone());
+            } else {
+                let run_text = run_text.clone();
+                let v2 = v.clone();
+                *timer.borrow_mut() = Some(Timeout::new(delay, move || run_text.set(v2)));
+            }
             text.set(v);
+        })
+    };
+
+    // Replaces the editor text (gallery, "my script"), keeping unsaved work as the scratch.
+    let replace_text = {
+        let text = text.clone();
+        let run_text = run_text.clone();
+        let scratch = scratch.clone();
+        let selected = selected.clone();
+        let timer = timer.clone();
+        let pending = pending.clone();
+        Callback::from(move |new: String| {
+            let cur = (*text).clone();
+            if gallery::needs_scratch(&cur) {
+                save_item(SCRATCH_KEY, &cur);
+                scratch.set(Some(cur));
+            }
+            timer.borrow_mut().take();
+            *pending.borrow_mut() = Some(now_ms());
+            save_script(&new);
+            selected.set(None);
+            run_text.set(new.clone());
+            text.set(new);
+        })
+    };
+    let on_gallery = {
+        let replace_text = replace_text.clone();
+        let scratch = scratch.clone();
+        Callback::from(move |e: Event| {
+            let id = select_value(&e);
+            let new = if id == gallery::SCRATCH_ID {
+                (*scratch).clone().or_else(load_scratch)
+            } else {
+                gallery::by_id(&id).map(|g| g.text.to_string())
+            };
+            if let Some(new) = new {
+                replace_text.emit(new);
+            }
         })
     };
 
@@ -253,11 +524,25 @@ pub fn app() -> Html {
         })
     };
 
+    // Re-run now: also flushes a debounced edit.
+    let rerun = {
+        let nonce = nonce.clone();
+        let pending = pending.clone();
+        let timer = timer.clone();
+        let text = text.clone();
+        let run_text = run_text.clone();
+        Callback::from(move |()| {
+            timer.borrow_mut().take();
+            *pending.borrow_mut() = Some(now_ms());
+            run_text.set((*text).clone());
+            nonce.set(nonce.wrapping_add(1));
+        })
+    };
+
     // Keyboard: Ctrl+Enter re-runs; Alt+Arrow steps; [ / ] step outside the editor.
     let key_cb = {
         let step_by = step_by.clone();
-        let nonce = nonce.clone();
-        let pending = pending.clone();
+        let rerun = rerun.clone();
         Callback::from(move |e: KeyboardEvent| {
             let in_field = e
                 .target()
@@ -269,8 +554,7 @@ pub fn app() -> Html {
             let key = e.key();
             if e.ctrl_key() && key == "Enter" {
                 e.prevent_default();
-                *pending.borrow_mut() = Some(now_ms());
-                nonce.set(nonce.wrapping_add(1));
+                rerun.emit(());
             } else if e.alt_key() && key == "ArrowLeft" {
                 e.prevent_default();
                 step_by.emit(-1);
@@ -326,7 +610,11 @@ pub fn app() -> Html {
     });
     let on_side = {
         let side = side.clone();
-        Callback::from(move |_| side.set(!*side))
+        let left_px = left_px.clone();
+        Callback::from(move |_| {
+            left_px.set(None);
+            side.set(!*side);
+        })
     };
 
     let on_cost = {
@@ -371,6 +659,15 @@ pub fn app() -> Html {
             cost_text.set(BTreeMap::new());
         })
     };
+    let on_reset_all = {
+        let overrides = overrides.clone();
+        let cost_text = cost_text.clone();
+        Callback::from(move |_| {
+            overrides.set(UiOverrides::default());
+            cost_text.set(BTreeMap::new());
+            remove_item(OVERRIDES_KEY);
+        })
+    };
     let on_export = {
         let export = export.clone();
         Callback::from(move |_| export.set(!*export))
@@ -380,12 +677,8 @@ pub fn app() -> Html {
         Callback::from(move |_| raw_map.set(!*raw_map))
     };
     let on_rerun = {
-        let nonce = nonce.clone();
-        let pending = pending.clone();
-        Callback::from(move |_| {
-            *pending.borrow_mut() = Some(now_ms());
-            nonce.set(nonce.wrapping_add(1));
-        })
+        let rerun = rerun.clone();
+        Callback::from(move |_| rerun.emit(()))
     };
     let prev_cb = {
         let s = step_by.clone();
@@ -396,12 +689,72 @@ pub fn app() -> Html {
         Callback::from(move |_| s.emit(1))
     };
 
-    let (prev_k, cur_k) = &*states;
+    // The splitter between the columns: drag to resize (pointer capture keeps the moves on the
+    // handle), double-click to go back to the default width.
+    let on_split_down = {
+        let dragging = dragging.clone();
+        Callback::from(move |e: PointerEvent| {
+            if let Some(el) = e.target_dyn_into::<web_sys::Element>() {
+                let _ = el.set_pointer_capture(e.pointer_id());
+            }
+            *dragging.borrow_mut() = true;
+            e.prevent_default();
+        })
+    };
+    let on_split_move = {
+        let dragging = dragging.clone();
+        let left_px = left_px.clone();
+        Callback::from(move |e: PointerEvent| {
+            if *dragging.borrow() {
+                let vw = web_sys::window()
+                    .and_then(|w| w.inner_width().ok())
+                    .and_then(|v| v.as_f64())
+                    .unwrap_or(1280.0);
+                let x = logic::clamp_split(f64::from(e.client_x()) - 10.0, vw);
+                left_px.set(Some(x));
+            }
+        })
+    };
+    let on_split_up = {
+        let dragging = dragging.clone();
+        Callback::from(move |_: PointerEvent| *dragging.borrow_mut() = false)
+    };
+    let on_split_reset = {
+        let left_px = left_px.clone();
+        Callback::from(move |_: MouseEvent| left_px.set(None))
+    };
+    let columns_style =
+        left_px.map(|px| format!("grid-template-columns:{px:.0}px 8px minmax(0,1fr)"));
+
+    let run_status = if stale {
+        html! { <span id="run-status" class="status stale" role="status">{ "↻ running… (results are for the previous text)" }</span> }
+    } else {
+        let ms = *run_ms.borrow();
+        html! { <span id="run-status" class={classes!("status", (ms > logic::SLOW_RUN_MS).then_some("slow"))} role="status"
+        title="time of the last model run (parse + run all schemes + state view)">{ format!("✓ up to date · run {}", fmt_ms(ms)) }</span> }
+    };
+    let scratch_label = if gallery_id == gallery::SCRATCH_ID {
+        "my script (edited)"
+    } else {
+        "my script (saved before the last switch)"
+    };
+    let show_scratch = gallery_id == gallery::SCRATCH_ID || scratch.is_some();
+
     html! {
         <div class="app">
             <header class="top">
                 <h1>{ "pinlab" }</h1>
                 <span class="tagline">{ "page-pinning designs, step by step" }</span>
+                <label class="gallery">{ "scenario " }
+                    <select id="gallery" ref={gallery_ref} onchange={on_gallery} title="load an example scenario (your edited script is kept as “my script”)">
+                        { for gallery::GALLERY.iter().map(|g| html! {
+                            <option value={g.id} selected={gallery_id == g.id}>{ g.title }</option>
+                        }) }
+                        if show_scratch {
+                            <option value={gallery::SCRATCH_ID} selected={gallery_id == gallery::SCRATCH_ID}>{ scratch_label }</option>
+                        }
+                    </select>
+                </label>
                 <nav class="schemes" aria-label="scheme">
                     { for scheme_buttons }
                     <button id="side-by-side" class={classes!("scheme-btn", side.then_some("active"))}
@@ -412,14 +765,20 @@ pub fn app() -> Html {
                 <button id="rerun" title="Ctrl+Enter" onclick={on_rerun}>{ "↻ run" }</button>
                 <button id="export" onclick={on_export}>{ "⇩ export text" }</button>
             </header>
-            <div class={classes!("columns", side.then_some("side"))}>
+            <div class={classes!("columns", side.then_some("side"))} style={columns_style}>
                 <section class="left">
-                    { view::editor(&text, &eval.parse, on_input) }
-                    { view::diagnostics(&eval.parse) }
-                    { view::settings(report, &overrides, on_setting) }
+                    { view::editor(&text, &parse_now, on_input) }
+                    <p class="runline">{ run_status }</p>
+                    { view::diagnostics(&parse_now) }
+                    { view::settings(report, &overrides, on_setting, on_reset_all) }
                     <p class="help">{ "Keys: Ctrl+Enter re-run · Alt+←/→ step · [ / ] step (outside the editor)" }</p>
                 </section>
-                <section class="right">
+                <div class="splitter" id="splitter" role="separator" aria-orientation="vertical"
+                    title="drag to resize the editor; double-click to reset"
+                    onpointerdown={on_split_down} onpointermove={on_split_move}
+                    onpointerup={on_split_up.clone()} onpointercancel={on_split_up}
+                    ondblclick={on_split_reset}></div>
+                <section class={classes!("right", stale.then_some("is-stale"))}>
                     if *export {
                         <div class="panel">
                             <h2>{ "Export (plain text, for email)" }</h2>
@@ -445,7 +804,7 @@ pub fn app() -> Html {
                         { view::costs(report, t) }
                     }
                     { view::expectations(report) }
-                    { view::state(cur_scheme, sel_index, prev_k, cur_k, *raw_map, on_raw) }
+                    { view::state(cur_scheme, sel_index, &prev_k, &cur_k, *raw_map, on_raw) }
                     { view::cost_table(report, &cost_text, on_cost, on_reset_costs) }
                 </section>
             </div>

@@ -1,6 +1,6 @@
 //! Plain (browser-free) logic of the playground, so tests can target it directly: the editor's
 //! tokenizer, the cost-input duration parser, the "first differing step" of the side-by-side
-//! view and the state-diff used to highlight changed fields.
+//! view, the state-diff used to highlight changed fields and the re-run debounce decision.
 
 use std::collections::BTreeSet;
 
@@ -358,3 +358,222 @@ writeback A
 expect violation dirty-without-buffers under legacy
 expect no-violation dirty-without-buffers under fake-vma
 ";
+
+/// A run that took longer than this (milliseconds: parse + run + state view) makes further
+/// keystrokes wait for [`DEBOUNCE_MS`] of quiet before the model runs again.
+pub const SLOW_RUN_MS: f64 = 30.0;
+
+/// The quiet period (milliseconds) after the last keystroke before a slow script re-runs.
+pub const DEBOUNCE_MS: u32 = 250;
+
+/// How long to wait after a keystroke before re-running, given how long the last run took:
+/// 0 (re-run at once) for fast scripts, [`DEBOUNCE_MS`] when the last run took more than
+/// [`SLOW_RUN_MS`]. A NaN or negative duration (no measurement) counts as fast.
+pub fn debounce_delay_ms(last_run_ms: f64) -> u32 {
+    if last_run_ms > SLOW_RUN_MS {
+        DEBOUNCE_MS
+    } else {
+        0
+    }
+}
+
+/// The editor column's width (px) for a splitter dragged to `x` in a viewport `viewport_px`
+/// wide: at least 360 px, and at least 420 px left for the results.
+pub fn clamp_split(x: f64, viewport_px: f64) -> f64 {
+    let max = (viewport_px - 420.0).max(360.0);
+    x.clamp(360.0, max)
+}
+
+/// A minimal JSON reader and string quoting, enough for the overrides kept in localStorage
+/// (objects, strings, non-negative integers, `null`, booleans; other numbers read as
+/// [`Value::Other`]). Never panics; `None` on malformed input.
+pub mod json {
+    /// A JSON value.
+    #[derive(Clone, Debug, PartialEq)]
+    pub enum Value {
+        /// `null`.
+        Null,
+        /// `true` / `false`.
+        Bool(bool),
+        /// A non-negative integer that fits `u64`.
+        Int(u64),
+        /// Any other number (negative, fractional, exponent, too large).
+        Other,
+        /// A string.
+        Str(String),
+        /// An array.
+        Array(Vec<Value>),
+        /// An object, keys in input order.
+        Object(Vec<(String, Value)>),
+    }
+
+    /// `"text"` with JSON escapes.
+    pub fn quote(s: &str) -> String {
+        let mut out = String::with_capacity(s.len() + 2);
+        out.push('"');
+        for c in s.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+        out
+    }
+
+    /// Parses one JSON value (surrounding whitespace allowed).
+    pub fn parse(text: &str) -> Option<Value> {
+        let mut p = Parser {
+            s: text.as_bytes(),
+            i: 0,
+            depth: 0,
+        };
+        let v = p.value()?;
+        p.ws();
+        (p.i == p.s.len()).then_some(v)
+    }
+
+    struct Parser<'a> {
+        s: &'a [u8],
+        i: usize,
+        depth: u32,
+    }
+
+    impl Parser<'_> {
+        fn ws(&mut self) {
+            while self.s.get(self.i).is_some_and(|b| b.is_ascii_whitespace()) {
+                self.i += 1;
+            }
+        }
+        fn eat(&mut self, b: u8) -> bool {
+            self.ws();
+            if self.s.get(self.i) == Some(&b) {
+                self.i += 1;
+                true
+            } else {
+                false
+            }
+        }
+        fn lit(&mut self, word: &str, v: Value) -> Option<Value> {
+            let end = self.i + word.len();
+            (self.s.get(self.i..end) == Some(word.as_bytes())).then(|| {
+                self.i = end;
+                v
+            })
+        }
+        fn value(&mut self) -> Option<Value> {
+            self.ws();
+            self.depth += 1;
+            if self.depth > 32 {
+                return None;
+            }
+            let v = match *self.s.get(self.i)? {
+                b'n' => self.lit("null", Value::Null),
+                b't' => self.lit("true", Value::Bool(true)),
+                b'f' => self.lit("false", Value::Bool(false)),
+                b'"' => self.string().map(Value::Str),
+                b'{' => self.object(),
+                b'[' => self.array(),
+                b'-' | b'0'..=b'9' => self.number(),
+                _ => None,
+            };
+            self.depth -= 1;
+            v
+        }
+        fn number(&mut self) -> Option<Value> {
+            let start = self.i;
+            while self
+                .s
+                .get(self.i)
+                .is_some_and(|b| b.is_ascii_digit() || b"-+.eE".contains(b))
+            {
+                self.i += 1;
+            }
+            let t = std::str::from_utf8(&self.s[start..self.i]).ok()?;
+            if t.bytes().all(|b| b.is_ascii_digit()) {
+                Some(t.parse().map_or(Value::Other, Value::Int))
+            } else {
+                t.parse::<f64>().ok().map(|_| Value::Other)
+            }
+        }
+        fn string(&mut self) -> Option<String> {
+            self.i += 1; // the opening quote
+            let mut out = String::new();
+            loop {
+                let rest = std::str::from_utf8(self.s.get(self.i..)?).ok()?;
+                let c = rest.chars().next()?;
+                self.i += c.len_utf8();
+                match c {
+                    '"' => return Some(out),
+                    '\\' => {
+                        let e = *self.s.get(self.i)?;
+                        self.i += 1;
+                        out.push(match e {
+                            b'"' => '"',
+                            b'\\' => '\\',
+                            b'/' => '/',
+                            b'n' => '\n',
+                            b't' => '\t',
+                            b'r' => '\r',
+                            b'b' => '\u{8}',
+                            b'f' => '\u{c}',
+                            b'u' => {
+                                let hex =
+                                    std::str::from_utf8(self.s.get(self.i..self.i + 4)?).ok()?;
+                                self.i += 4;
+                                char::from_u32(u32::from_str_radix(hex, 16).ok()?)
+                                    .unwrap_or('\u{fffd}')
+                            }
+                            _ => return None,
+                        });
+                    }
+                    c if (c as u32) < 0x20 => return None,
+                    c => out.push(c),
+                }
+            }
+        }
+        fn object(&mut self) -> Option<Value> {
+            self.i += 1;
+            let mut out = Vec::new();
+            if self.eat(b'}') {
+                return Some(Value::Object(out));
+            }
+            loop {
+                self.ws();
+                if self.s.get(self.i) != Some(&b'"') {
+                    return None;
+                }
+                let k = self.string()?;
+                if !self.eat(b':') {
+                    return None;
+                }
+                let v = self.value()?;
+                out.push((k, v));
+                if self.eat(b'}') {
+                    return Some(Value::Object(out));
+                }
+                if !self.eat(b',') {
+                    return None;
+                }
+            }
+        }
+        fn array(&mut self) -> Option<Value> {
+            self.i += 1;
+            let mut out = Vec::new();
+            if self.eat(b']') {
+                return Some(Value::Array(out));
+            }
+            loop {
+                out.push(self.value()?);
+                if self.eat(b']') {
+                    return Some(Value::Array(out));
+                }
+                if !self.eat(b',') {
+                    return None;
+                }
+            }
+        }
+    }
+}

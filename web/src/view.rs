@@ -87,7 +87,12 @@ pub fn diagnostics(parse: &Parse) -> Html {
     }
 }
 
-pub fn settings(report: &Report, o: &UiOverrides, on: Callback<(&'static str, String)>) -> Html {
+pub fn settings(
+    report: &Report,
+    o: &UiOverrides,
+    on: Callback<(&'static str, String)>,
+    on_reset: Callback<MouseEvent>,
+) -> Html {
     let s = &report.settings;
     let sel = |id: &'static str,
                which: &'static str,
@@ -111,7 +116,11 @@ pub fn settings(report: &Report, o: &UiOverrides, on: Callback<(&'static str, St
     let lines = o.script_lines();
     html! {
         <div class="panel settings">
-            <h2>{ "Settings" }</h2>
+            <h2>{ "Settings" }
+                <button id="reset-overrides" class="small" onclick={on_reset} disabled={o.is_empty()}
+                    title="clear every settings and cost-table override (kept in this browser)">{ "reset overrides" }</button>
+                if !o.is_empty() { <span id="overrides-note" class="note-inline">{ "overrides active (saved in this browser)" }</span> }
+            </h2>
             { sel("set-kernel", "kernel", Era::ALL.iter().map(|e| e.name()).collect(), &o.era, s.era.name()) }
             { sel("set-writeback", "writeback", WritebackPolicy::ALL.iter().map(|e| e.name()).collect(), &o.writeback, s.writeback.name()) }
             { sel("set-counter", "counter", CounterMode::ALL.iter().map(|e| e.name()).collect(), &o.counter, s.counter.name()) }
@@ -237,8 +246,8 @@ pub fn lanes(report: &Report, sel: u64, on_select: Callback<u64>) -> Html {
                     <td class="idx">{ idx_text(s) }</td>
                     <td class="stmt"><code title={step_text(s)}>{ step_text(s) }</code>
                         { for names.iter().map(|n| html!{ <div class="finding">{ n.clone() }</div> }) }</td>
-                    <td class="res">{ result_text(s) }</td>
-                    <td class="cost">{ if s.cost_ps > 0 { fmt_ps(s.cost_ps) } else { String::new() } }</td>
+                    <td class="res">{ result_text(s) }
+                        if s.cost_ps > 0 { <div class="lcost">{ fmt_ps(s.cost_ps) }</div> }</td>
                 </tr>
             }
         });
@@ -601,7 +610,7 @@ pub fn cost_table(
     });
     html! {
         <div class="panel">
-            <h2>{ "Cost table" }<button class="small" onclick={on_reset}>{ "reset" }</button></h2>
+            <h2>{ "Cost table" }<button id="reset-costs" class="small" onclick={on_reset} title="back to the default costs">{ "reset" }</button></h2>
             <table id="cost-table" class="costs">
                 <thead><tr><th>{ "primitive" }</th><th>{ "duration" }</th><th>{ "default" }</th><th>{ "range" }</th><th>{ "basis" }</th><th>{ "source" }</th></tr></thead>
                 <tbody>{ for rows }</tbody>

@@ -134,3 +134,154 @@ async fn app_shows_violation_of_default_scenario() {
     );
     assert!(text.contains("Invariants"), "{text:?}");
 }
+
+#[wasm_bindgen_test]
+fn gallery_entries_parse_cleanly() {
+    use mm_web::gallery::{by_id, find, needs_scratch, GALLERY, SCRATCH_ID};
+    assert_eq!(GALLERY.first().map(|e| e.id), Some("default"));
+    assert_eq!(GALLERY[0].text, mm_web::DEFAULT_SCRIPT);
+    let ids: std::collections::BTreeSet<&str> = GALLERY.iter().map(|e| e.id).collect();
+    assert_eq!(ids.len(), GALLERY.len(), "duplicate gallery ids");
+    assert!(!ids.contains(SCRATCH_ID));
+    for e in GALLERY {
+        assert!(
+            !e.title.trim().is_empty() && e.title.len() <= 60,
+            "title of {}",
+            e.id
+        );
+        let p = mm_model::parse(e.text);
+        assert!(p.diagnostics.is_empty(), "{}: {:?}", e.id, p.diagnostics);
+        let r = mm_model::run(&p.script, &mm_model::Overrides::default());
+        assert!(r.passed(), "{}: an expectation fails", e.id);
+        assert_eq!(find(e.text).map(|f| f.id), Some(e.id));
+        assert_eq!(by_id(e.id).map(|f| f.text), Some(e.text));
+        assert!(!needs_scratch(e.text), "{}", e.id);
+    }
+    assert!(GALLERY.iter().any(|e| e.id == "s01-dio-reclaim-race"));
+    assert!(needs_scratch("file A ext4 pages=1\n"));
+    assert!(needs_scratch(&format!("{}#\n", mm_web::DEFAULT_SCRIPT)));
+    assert!(!needs_scratch("  \n"), "an empty editor is nothing to keep");
+    assert!(by_id("nope").is_none());
+}
+
+#[wasm_bindgen_test]
+fn debounce_decision() {
+    use mm_web::logic::{debounce_delay_ms, DEBOUNCE_MS, SLOW_RUN_MS};
+    assert_eq!(debounce_delay_ms(0.0), 0);
+    assert_eq!(debounce_delay_ms(2.5), 0);
+    assert_eq!(debounce_delay_ms(SLOW_RUN_MS), 0);
+    assert_eq!(debounce_delay_ms(SLOW_RUN_MS + 0.1), DEBOUNCE_MS);
+    assert_eq!(debounce_delay_ms(900.0), DEBOUNCE_MS);
+    assert_eq!(debounce_delay_ms(f64::NAN), 0);
+    assert_eq!(debounce_delay_ms(-1.0), 0);
+    assert_eq!(DEBOUNCE_MS, 250);
+}
+
+#[wasm_bindgen_test]
+fn splitter_clamp() {
+    use mm_web::logic::clamp_split;
+    assert_eq!(clamp_split(100.0, 1280.0), 360.0);
+    assert_eq!(clamp_split(700.0, 1280.0), 700.0);
+    assert_eq!(clamp_split(1200.0, 1280.0), 860.0);
+    assert_eq!(clamp_split(500.0, 600.0), 360.0);
+}
+
+#[wasm_bindgen_test]
+fn overrides_json_roundtrip() {
+    use mm_web::UiOverrides;
+    let empty = UiOverrides::default();
+    assert!(empty.is_empty());
+    assert_eq!(UiOverrides::from_json(&empty.to_json()), Some(empty));
+    let mut o = UiOverrides {
+        era: Some(mm_model::settings::Era::ALL[0].name().to_string()),
+        writeback: Some(
+            mm_model::settings::WritebackPolicy::ALL[0]
+                .name()
+                .to_string(),
+        ),
+        counter: None,
+        gup_fast: Some(mm_model::settings::GupFastMode::ALL[0].name().to_string()),
+        costs: Default::default(),
+    };
+    o.costs.insert("worker-wakeup".into(), 50_000_000);
+    o.costs.insert("atomic".into(), 10_500);
+    assert!(!o.is_empty());
+    let j = o.to_json();
+    assert_eq!(UiOverrides::from_json(&j), Some(o.clone()));
+    // The overrides still drive the model the same way after the round trip.
+    let back = UiOverrides::from_json(&j).unwrap();
+    assert_eq!(back.script_lines(), o.script_lines());
+    // Junk from an older or tampered store is dropped, not trusted.
+    let junk = r#"{"era":"1999","writeback":7,"counter":null,"costs":{"atomic":6000,"no-such":1,"fault":"1us"}}"#;
+    let j2 = UiOverrides::from_json(junk).unwrap();
+    assert_eq!(j2.era, None);
+    assert_eq!(j2.writeback, None);
+    assert_eq!(j2.costs.len(), 1);
+    assert_eq!(j2.costs.get("atomic"), Some(&6000));
+    assert!(UiOverrides::from_json("not json").is_none());
+    assert!(UiOverrides::from_json("[1,2]").is_none());
+}
+
+#[wasm_bindgen_test]
+async fn app_has_gallery_and_run_status() {
+    if let Some(s) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+        let _ = s.remove_item(mm_web::STORAGE_KEY);
+        let _ = s.remove_item(mm_web::OVERRIDES_KEY);
+    }
+    let root = mount_point();
+    let _app = yew::Renderer::<mm_web::App>::with_root(root.clone()).render();
+    TimeoutFuture::new(0).await;
+    TimeoutFuture::new(0).await;
+    let options = root
+        .query_selector_all("#gallery option")
+        .expect("query options")
+        .length();
+    assert_eq!(options as usize, mm_web::gallery::GALLERY.len());
+    let status = root
+        .query_selector("#run-status")
+        .ok()
+        .flatten()
+        .and_then(|e| e.text_content())
+        .unwrap_or_default();
+    assert!(status.contains("up to date"), "{status:?}");
+}
+
+#[wasm_bindgen_test]
+fn json_reader() {
+    use mm_web::logic::json::{parse, quote, Value};
+    assert_eq!(parse(" null "), Some(Value::Null));
+    assert_eq!(
+        parse("[1, true, \"a\\\"b\\u0041\"]"),
+        Some(Value::Array(vec![
+            Value::Int(1),
+            Value::Bool(true),
+            Value::Str("a\"bA".into())
+        ]))
+    );
+    assert_eq!(
+        parse("{\"k\": {\"x\": 18446744073709551615}}"),
+        Some(Value::Object(vec![(
+            "k".into(),
+            Value::Object(vec![("x".into(), Value::Int(u64::MAX))])
+        )]))
+    );
+    assert_eq!(parse("-1.5e3"), Some(Value::Other));
+    assert_eq!(parse("99999999999999999999"), Some(Value::Other));
+    for bad in [
+        "",
+        "{",
+        "{\"a\" 1}",
+        "[1,]",
+        "nul",
+        "\"abc",
+        "{} x",
+        "1.2.3",
+        "{a:1}",
+    ] {
+        assert_eq!(parse(bad), None, "{bad:?}");
+    }
+    let deep = "[".repeat(100) + &"]".repeat(100);
+    assert_eq!(parse(&deep), None, "nesting is bounded");
+    let q = quote("a\"b\\c\nd µ");
+    assert_eq!(parse(&q), Some(Value::Str("a\"b\\c\nd µ".into())));
+}

@@ -1,0 +1,94 @@
+// Stress: the 100,000-iteration small-I/O storm (400,003 statements, the criterion bench's
+// `storm-100k`) typed into the editor. Measures the model run time, the edit-to-panels latency
+// (which includes the 250 ms quiet period the app waits for once a run took > 30 ms) and the
+// keystroke-to-frame time while a re-run is pending (is the editor still responsive?).
+// Adds "stress-storm-100k" to target/e2e/latency.json.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { edit, summarize, waitFresh } from './20-latency.mjs';
+
+const outDir = process.env.E2E_OUT_DIR ?? path.resolve('target', 'e2e');
+const STORM = 'file F ext4 pages=1\nmmap buf F shared rw\nwrite buf\nrepeat 100000 {\n  gup io buf 0 write fast\n  dma io write\n  complete io dirty\n  workqueue\n}\nexpect ok\n';
+
+function assert(cond, msg) {
+  if (!cond) throw new Error(msg);
+}
+
+export default async function stress(page, baseURL, t) {
+  await page.goto(baseURL, { waitUntil: 'load' });
+  await page.evaluate(() => localStorage.clear());
+  await page.reload({ waitUntil: 'load' });
+  await page.locator('#violations').waitFor({ state: 'visible', timeout: 20_000 });
+
+  // First run: the previous script was fast, so the storm runs at once (no debounce yet).
+  const t0 = Date.now();
+  await page.locator('#editor').fill(STORM);
+  await waitFresh(page, 50_000);
+  const firstWall = Date.now() - t0;
+  const firstRun = await page.evaluate(() => window.pinlabRunMs);
+  const firstState = await page.evaluate(() => window.pinlabStateMs);
+  const idx = await page.locator('#step-index').textContent();
+  assert(/\/ 4000\d\d$/.test(idx ?? ''), `storm did not run to the end: ${idx}`);
+  t.log(`storm first run: model ${firstRun.toFixed(0)} ms (of which state view replay ${firstState.toFixed(0)} ms), fill-to-panels ${firstWall} ms`);
+  await t.screenshot('30-storm');
+
+  // Keystrokes while a re-run is pending: each should reach the screen quickly.
+  await page.locator('#editor').click();
+  await page.keyboard.press('Control+End');
+  const keyMs = [];
+  for (const k of ['#', 'x', 'y', 'z', 'Backspace', 'Backspace', 'Backspace']) {
+    const k0 = Date.now();
+    await page.keyboard.press(k);
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r())));
+    keyMs.push(Date.now() - k0);
+  }
+  const stale = await page.locator('#run-status.stale').count();
+  assert(stale === 1, 'no "running…" indicator while the storm re-run is pending');
+  await t.screenshot('30-storm-stale');
+  await waitFresh(page, 50_000);
+
+  // Edit-to-panels latency, one edit at a time.
+  const before = await page.evaluate(() => (window.pinlabLatencies ?? []).length);
+  const runs = [];
+  for (let i = 0; i < 6; i += 1) {
+    await edit(page, i % 2 === 0 ? 'x' : 'Backspace', 50_000);
+    runs.push(await page.evaluate(() => window.pinlabRunMs));
+  }
+  const all = await page.evaluate(() => Array.from(window.pinlabLatencies ?? []));
+  assert(all.length > before || all.length === 200, 'no latency samples for the storm');
+  const r = summarize(all.slice(-6));
+  const run = summarize(runs);
+  const keys = summarize(keyMs);
+  const line = `latency stress-storm-100k: p50=${r.p50.toFixed(0)}ms p95=${r.p95.toFixed(0)}ms (n=${r.n}; `
+    + `model run p50=${run.p50.toFixed(0)}ms; keystroke-to-frame while pending p50=${keys.p50}ms max=${Math.max(...keyMs)}ms)`;
+  console.log(line);
+  t.log(line);
+
+  // Stepping must not re-run the model: one replay to the chosen step at most.
+  const atEnd = await page.locator('#step-index').textContent();
+  const stepIs = (want, eq) => page.waitForFunction(([w, e]) =>
+    (document.querySelector('#step-index')?.textContent === w) === e, [want, eq]);
+  const s0 = Date.now();
+  await page.click('#step-prev');
+  await stepIs(atEnd, false);
+  const stepMs = Date.now() - s0;
+  const s1 = Date.now();
+  await page.click('#step-next');
+  await stepIs(atEnd, true);
+  const backMs = Date.now() - s1;
+  t.log(`step prev ${stepMs} ms, step next (back to the end) ${backMs} ms`);
+
+  const file = path.join(outDir, 'latency.json');
+  const results = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
+  results['stress-storm-100k'] = {
+    ...r,
+    run_ms_p50: run.p50,
+    first_run_ms: firstRun,
+    first_run_state_replay_ms: firstState,
+    keystroke_to_frame_ms_max: Math.max(...keyMs),
+    step_prev_ms: stepMs,
+    step_next_ms: backMs,
+  };
+  writeFileSync(file, JSON.stringify(results, null, 2));
+  if (t.consoleErrors.length) throw new Error(`console errors:\n  ${t.consoleErrors.join('\n  ')}`);
+}
