@@ -1,5 +1,6 @@
 // Latency per gallery script: select each entry of the gallery (#gallery), then make 20 small
-// edits at the end of the script (type "x" / Backspace on a trailing comment line), one at a
+// edits (8 for a script whose run takes > 30 ms, e.g. the S4 storm, to stay within the test
+// timeout: each of those waits 250 ms of quiet plus a ~0.5 s run) at the end of the script (type "x" / Backspace on a trailing comment line), one at a
 // time, each waiting for the app to record its sample (window.pinlabLatencyCount). A sample is
 // the time from the input event to the DOM update that shows the re-run results. Writes
 // target/e2e/latency.json as { script: { p50, p95, n } } and prints one line per script.
@@ -8,6 +9,7 @@ import path from 'node:path';
 
 const outDir = process.env.E2E_OUT_DIR ?? path.resolve('target', 'e2e');
 const EDITS = 20;
+const EDITS_SLOW = 8;
 
 function assert(cond, msg) {
   if (!cond) throw new Error(msg);
@@ -54,22 +56,25 @@ export default async function latency(page, baseURL, t) {
     await waitFresh(page);
     const errs = await page.locator('#diagnostics li.error').count();
     assert(errs === 0, `gallery script ${id} has ${errs} errors`);
+    const runMs = await page.evaluate(() => window.pinlabRunMs ?? 0);
+    const edits = runMs > 30 ? EDITS_SLOW : EDITS;
     await page.locator('#editor').click();
     await page.keyboard.press('Control+End');
     await edit(page, 'Enter');
     await edit(page, '#');
-    for (let i = 0; i < EDITS; i += 1) {
+    for (let i = 0; i < edits; i += 1) {
       await edit(page, i % 2 === 0 ? 'x' : 'Backspace');
     }
     const all = await page.evaluate(() => Array.from(window.pinlabLatencies ?? []));
-    const r = summarize(all.slice(-EDITS));
+    const r = summarize(all.slice(-edits));
     results[id] = r;
     const line = `latency ${id}: p50=${r.p50.toFixed(2)}ms p95=${r.p95.toFixed(2)}ms (n=${r.n})`;
     console.log(line);
     t.log(line);
   }
   writeFileSync(path.join(outDir, 'latency.json'), JSON.stringify(results, null, 2));
+  const over = Object.entries(results).filter(([, r]) => r.p95 >= 16).map(([k]) => k);
   const worst = Math.max(...Object.values(results).map((r) => r.p95));
-  t.log(`worst gallery p95 ${worst.toFixed(2)} ms (target < 16 ms)`);
+  t.log(`worst gallery p95 ${worst.toFixed(2)} ms; over the 16 ms target: ${over.join(', ') || 'none'}`);
   if (t.consoleErrors.length) throw new Error(`console errors:\n  ${t.consoleErrors.join('\n  ')}`);
 }

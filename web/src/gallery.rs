@@ -32,6 +32,10 @@ pub const GALLERY: &[Entry] = &[
         text: DEFAULT_SCRIPT,
     },
     example!(
+        "e519-unshare-ro-pin",
+        "5.19: a R/O pin of a shared anon page unshares it"
+    ),
+    example!(
         "s01-dio-reclaim-race",
         "S1: O_DIRECT read into a shared ext4 page (Jan Kara)"
     ),
@@ -44,6 +48,10 @@ pub const GALLERY: &[Entry] = &[
         "S2b: writeback keeps pinned pages dirty [R6]"
     ),
     example!("s03-large-dio", "S3: 2 MiB read, 512 pages per GUP call"),
+    example!(
+        "s04-small-io-storm",
+        "S4: 100,000 small O_DIRECT reads (heavy: ~0.5 s)"
+    ),
     example!(
         "s05-rdma-truncate",
         "S5: long-term RDMA registration, then truncate"
@@ -79,8 +87,16 @@ pub const GALLERY: &[Entry] = &[
     ),
     example!("s15-overflow", "S15: 2,097,152 pins overflow _refcount"),
     example!(
+        "s16-fake-vma-zombie",
+        "S16: fake-VMA zombie page after munmap + truncate"
+    ),
+    example!(
         "s17-reclaim-pinned-anon",
         "S17: reclaim of a pinned anonymous page"
+    ),
+    example!(
+        "t01-flusher-vs-dio",
+        "T1: two threads, the flusher vs a direct-IO read"
     ),
 ];
 

@@ -151,12 +151,12 @@ fn gallery_entries_parse_cleanly() {
         );
         let p = mm_model::parse(e.text);
         assert!(p.diagnostics.is_empty(), "{}: {:?}", e.id, p.diagnostics);
-        let r = mm_model::run(&p.script, &mm_model::Overrides::default());
-        assert!(r.passed(), "{}: an expectation fails", e.id);
         assert_eq!(find(e.text).map(|f| f.id), Some(e.id));
         assert_eq!(by_id(e.id).map(|f| f.text), Some(e.text));
         assert!(!needs_scratch(e.text), "{}", e.id);
     }
+    // Running them (and their expectations) is the model's snapshot test, natively; the
+    // 100,000-iteration storm would take too long in a debug wasm build.
     assert!(GALLERY.iter().any(|e| e.id == "s01-dio-reclaim-race"));
     assert!(needs_scratch("file A ext4 pages=1\n"));
     assert!(needs_scratch(&format!("{}#\n", mm_web::DEFAULT_SCRIPT)));
