@@ -96,7 +96,7 @@ pub fn configure(script: &Script, o: &Overrides) -> (Settings, CostTable, Scheme
             StmtKind::Set(Setting::Writeback(w)) => s.writeback = *w,
             StmtKind::Set(Setting::Counter(c)) => s.counter = *c,
             StmtKind::Set(Setting::GupFast(g)) => s.gup_fast = *g,
-            StmtKind::Set(Setting::Steps(n)) => s.steps = (*n).min(MAX_STEPS),
+            StmtKind::Set(Setting::Steps(n)) => s.steps = *n,
             StmtKind::Cost(entries) => {
                 for (name, d) in entries {
                     if let Some(p) = Primitive::from_name(&name.name) {
@@ -111,6 +111,8 @@ pub fn configure(script: &Script, o: &Overrides) -> (Settings, CostTable, Scheme
     s.writeback = o.writeback.unwrap_or(s.writeback);
     s.counter = o.counter.unwrap_or(s.counter);
     s.gup_fast = o.gup_fast.unwrap_or(s.gup_fast);
+    s.steps_cap = o.max_steps.map_or(MAX_STEPS, |m| m.min(MAX_STEPS));
+    s.steps = s.steps.min(s.steps_cap);
     for (name, d) in &o.costs {
         if let Some(p) = Primitive::from_name(name) {
             table.set(p, *d);
@@ -392,10 +394,20 @@ impl Runner<'_> {
         }
         if self.trace.executed >= self.k.settings.steps {
             self.stop = true;
+            let st = &self.k.settings;
+            let how = if st.steps < st.steps_cap {
+                format!("raise it with `set steps=N`, at most {}", st.steps_cap)
+            } else if st.steps_cap < MAX_STEPS {
+                format!(
+                    "this front end stops at {}; the CLI runs up to {MAX_STEPS}",
+                    st.steps_cap
+                )
+            } else {
+                "that is the runner's limit".to_string()
+            };
             self.trace.budget_hit = Some(format!(
-                "step budget of {} statements reached at line {line}: the trace is partial \
-                 (raise it with `set steps=N`, at most {MAX_STEPS})",
-                self.k.settings.steps
+                "step budget of {} statements reached at line {line}: the trace is partial ({how})",
+                st.steps
             ));
             return false;
         }
@@ -557,7 +569,7 @@ impl Runner<'_> {
         self.cx.reset();
         self.k.end_of_script(&mut self.cx);
         if !self.cx.findings.is_empty() {
-            self.record(0, || "(end of script)".to_string(), StepKind::Op);
+            self.record(0, || "end-of-script checks".to_string(), StepKind::Op);
         }
     }
 

@@ -163,6 +163,8 @@ pub struct Settings {
     pub gup_fast: GupFastMode,
     /// Step budget (executed statements).
     pub steps: u64,
+    /// The most `set steps=N` may ask for here: the runner's cap, or a front end's lower one.
+    pub steps_cap: u64,
 }
 
 /// The runner's own cap on executed statements, whatever `set steps=` says.
@@ -178,6 +180,7 @@ impl Default for Settings {
             counter: CounterMode::Bias,
             gup_fast: GupFastMode::Fallback,
             steps: DEFAULT_STEPS,
+            steps_cap: MAX_STEPS,
         }
     }
 }
@@ -197,4 +200,7 @@ pub struct Overrides {
     pub gup_fast: Option<GupFastMode>,
     /// Cost table entries (name, picoseconds).
     pub costs: Vec<(String, crate::Duration)>,
+    /// A front end's own cap on executed statements per scheme (the playground keeps the tab
+    /// responsive with one); `None` = the runner's cap.
+    pub max_steps: Option<u64>,
 }

@@ -279,6 +279,8 @@ pub fn render_step(out: &mut String, s: &Step) {
     };
     let idx = match &s.kind {
         StepKind::Repeat { last_index, .. } => format!("{}..{}", s.index, last_index),
+        // End-of-script checks are not a statement: they have no line and no index of their own.
+        _ if s.line == 0 => "end".to_string(),
         _ => s.index.to_string(),
     };
     let text = match &s.kind {

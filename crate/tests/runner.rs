@@ -75,3 +75,18 @@ fn a_handle_leaked_inside_a_repeat_iteration_is_a_pin_leak() {
     let r = legacy("mmap m anon pages=1 rw\nwrite m\nrepeat 3 {\n  gup p m write\n}\n");
     assert_eq!(r.traces[0].count(ViolationKind::PinLeak), 3);
 }
+
+#[test]
+fn a_front_end_cap_bounds_set_steps_and_says_so() {
+    let p = parse("set steps=5000000\nmmap m anon pages=1 rw\nrepeat 3000000 {\n  read m\n}\n");
+    let o = Overrides {
+        schemes: vec![SchemeKind::Legacy],
+        max_steps: Some(1000),
+        ..Default::default()
+    };
+    let r = run(&p.script, &o);
+    let t = &r.traces[0];
+    assert_eq!(t.executed, 1000);
+    let msg = t.budget_hit.as_deref().unwrap();
+    assert!(msg.contains("this front end stops at 1000"), "{msg}");
+}

@@ -27,6 +27,11 @@ pub use logic::DEFAULT_SCRIPT;
 pub const STORAGE_KEY: &str = "pinlab.script";
 /// localStorage key of the user's own script, kept when a gallery entry replaces it.
 pub const SCRATCH_KEY: &str = "pinlab.scratch";
+/// The playground's cap on executed statements per scheme: the model runs on the main thread,
+/// so a bigger run would freeze the tab (about 0.4 s per million statements per scheme in
+/// Chromium). The CLI runs up to `mm_model::settings::MAX_STEPS`.
+pub const WEB_MAX_STEPS: u64 = 1_000_000;
+
 /// localStorage key of the settings and cost-table overrides (JSON, see [`UiOverrides::to_json`]).
 pub const OVERRIDES_KEY: &str = "pinlab.overrides";
 const MAX_SAMPLES: usize = 200;
@@ -63,6 +68,7 @@ impl UiOverrides {
                 .iter()
                 .map(|(k, v)| (k.clone(), mm_model::Duration(*v)))
                 .collect(),
+            max_steps: Some(WEB_MAX_STEPS),
         }
     }
     /// The script lines equivalent to these overrides.
