@@ -33,9 +33,19 @@ impl Parse {
 /// Parses and resolves a script. Never panics, whatever the input.
 pub fn parse(text: &str) -> Parse {
     let (script, mut diagnostics) = parser::parse(text);
-    if !diagnostics.iter().any(Diagnostic::is_error) {
-        diagnostics.extend(check::check(text, &script));
-    }
+    // Name resolution runs on what parsed. Past the first syntax error a name may be unknown only
+    // because its declaration did not parse, so only the findings before it are reported.
+    let first_error = diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| d.span.start)
+        .min()
+        .unwrap_or(usize::MAX);
+    diagnostics.extend(
+        check::check(text, &script)
+            .into_iter()
+            .filter(|d| d.span.start < first_error),
+    );
     diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
     Parse {
         script,
