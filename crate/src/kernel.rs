@@ -477,6 +477,8 @@ pub struct StepCx {
     pub notes: Vec<String>,
     /// Pages touched, with their counters before the step.
     pub before: Vec<PageSnap>,
+    /// The step will only be summarised: notes are not built.
+    pub quiet: bool,
     epoch: u64,
     marks: Vec<u64>,
 }
@@ -536,6 +538,7 @@ impl Default for StepCx {
             findings: Vec::new(),
             notes: Vec::new(),
             before: Vec::new(),
+            quiet: false,
             epoch: 1,
             marks: Vec::new(),
         }
@@ -562,6 +565,13 @@ impl StepCx {
             kind,
             detail: detail.into(),
         });
+    }
+    /// Adds a note for the trace; built only when the step is recorded in full (not while a
+    /// repeat is being summarised).
+    pub fn note(&mut self, text: impl FnOnce() -> String) {
+        if !self.quiet {
+            self.notes.push(text());
+        }
     }
     /// Sets the step's result unless an earlier errno already did (the first error wins).
     pub fn fail(&mut self, r: OpResult) {

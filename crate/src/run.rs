@@ -388,6 +388,12 @@ impl Runner<'_> {
         }
     }
 
+    /// Starts recording a step; notes are skipped while a repeat is being summarised.
+    fn begin_step(&mut self) {
+        self.cx.reset();
+        self.cx.quiet = self.summary.is_some();
+    }
+
     fn budget_ok(&mut self, line: u32) -> bool {
         if self.stop {
             return false;
@@ -445,7 +451,7 @@ impl Runner<'_> {
                 if !self.budget_ok(st.line) {
                     return;
                 }
-                self.cx.reset();
+                self.begin_step();
                 self.exec(st);
                 self.k.check_touched(&mut self.cx);
                 self.last_result = self.cx.result;
@@ -480,7 +486,7 @@ impl Runner<'_> {
                 self.stmt(s);
             }
             self.scoped -= 1;
-            self.cx.reset();
+            self.begin_step();
             self.k.end_iteration(&mut self.cx);
             if !self.cx.findings.is_empty() {
                 self.record(
@@ -566,7 +572,7 @@ impl Runner<'_> {
     }
 
     fn end_of_script(&mut self) {
-        self.cx.reset();
+        self.begin_step();
         self.k.end_of_script(&mut self.cx);
         if !self.cx.findings.is_empty() {
             self.record(0, || "end-of-script checks".to_string(), StepKind::Op);
@@ -959,7 +965,7 @@ impl Runner<'_> {
                 }),
             }
         }
-        self.cx.reset();
+        self.begin_step();
         self.record(
             st.line,
             || st.to_string(),

@@ -106,7 +106,9 @@ impl Kernel {
                 self.handles.len() as HandleId - 1
             }
         };
-        self.handle_names.insert(call.name.into(), id);
+        if self.handle_names.get(call.name) != Some(&id) {
+            self.handle_names.insert(call.name.into(), id);
+        }
         match self.gup_pages(cx, &call, api0) {
             Ok((pages, api)) => {
                 if call.flags.write {
@@ -317,9 +319,11 @@ impl Kernel {
         };
         if migrates {
             if let Some(new) = self.migrate_one(cx, pfn, Zone::Normal) {
-                cx.notes.push(format!(
-                    "FOLL_LONGTERM: p{pfn} ({zone}) migrated to p{new} (normal) before pinning"
-                ));
+                cx.note(|| {
+                    format!(
+                        "FOLL_LONGTERM: p{pfn} ({zone}) migrated to p{new} (normal) before pinning"
+                    )
+                });
                 return new;
             }
         }
@@ -584,11 +588,13 @@ impl Kernel {
         let fake = &mut self.fakes[f as usize];
         fake.freed = true;
         fake.pending_free = false;
-        cx.notes.push(format!(
-            "fake F{f} removed from {} (n={})",
-            self.tree_name(tree),
-            n - 1
-        ));
+        cx.note(|| {
+            format!(
+                "fake F{f} removed from {} (n={})",
+                self.tree_name(tree),
+                n - 1
+            )
+        });
     }
 
     /// `dma H read|write [RANGE]`: the device touches the handle's pages.

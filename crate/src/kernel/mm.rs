@@ -562,9 +562,7 @@ impl Kernel {
             let new = self.alloc_page(cx, Owner::Anon { root: cv, index: s }, zone, order, version);
             self.pg(cx, new).flags.anon_exclusive = era.anon_exclusive();
             self.map_pte(cx, cv, idx, new, write, dirty);
-            cx.notes.push(format!(
-                "fork: p{pfn} may be pinned: child gets copy p{new}"
-            ));
+            cx.note(|| format!("fork: p{pfn} may be pinned: child gets copy p{new}"));
             return;
         }
         // Both sides read-only; the page is shared until a write fault.

@@ -235,9 +235,9 @@ impl Kernel {
             && p.flags.anon_exclusive
             && self.maybe_dma_pinned(pfn) == Some(true)
         {
-            cx.notes.push(format!(
-                "p{pfn}: try_to_unmap refused (anon-exclusive, maybe pinned): activated"
-            ));
+            cx.note(|| {
+                format!("p{pfn}: try_to_unmap refused (anon-exclusive, maybe pinned): activated")
+            });
             self.pg(cx, pfn).flags.active = true;
             return;
         }
@@ -271,9 +271,7 @@ impl Kernel {
             }
         }
         if self.pages[pfn as usize].mapcount > 0 {
-            cx.notes.push(format!(
-                "p{pfn}: still mapped after try_to_unmap (fake VMA): activated"
-            ));
+            cx.note(|| format!("p{pfn}: still mapped after try_to_unmap (fake VMA): activated"));
             self.pg(cx, pfn).flags.active = true;
             return;
         }
@@ -309,11 +307,11 @@ impl Kernel {
                 }
                 self.pg(cx, pfn).flags.swapcache = false;
                 self.put_refs(cx, pfn, 1);
-                cx.notes.push(format!("p{pfn} swapped out and freed"));
+                cx.note(|| format!("p{pfn} swapped out and freed"));
             } else {
-                cx.notes.push(format!(
-                    "p{pfn} swapped out; extra references keep it in the swap cache"
-                ));
+                cx.note(|| {
+                    format!("p{pfn} swapped out; extra references keep it in the swap cache")
+                });
             }
             return;
         }
@@ -321,9 +319,9 @@ impl Kernel {
         if p.flags.dirty {
             // is_page_cache_freeable: only the page cache (+ buffers) may hold it.
             if p.refcount - i64::from(p.flags.buffers) != 1 {
-                cx.notes.push(format!(
-                    "p{pfn} dirty with extra references: pageout skipped (PAGE_KEEP)"
-                ));
+                cx.note(|| {
+                    format!("p{pfn} dirty with extra references: pageout skipped (PAGE_KEEP)")
+                });
                 return;
             }
             self.write_out(cx, pfn, false, false, false);
@@ -333,18 +331,16 @@ impl Kernel {
             let p = self.pg(cx, pfn);
             p.flags.buffers = false;
             self.put_refs(cx, pfn, 1);
-            cx.notes.push(format!("p{pfn}: buffers released"));
+            cx.note(|| format!("p{pfn}: buffers released"));
         }
         if self.pages[pfn as usize].refcount == 1 {
             if let Owner::File { file, index } = self.pages[pfn as usize].owner {
                 self.files[file as usize].cache.remove(&index);
             }
             self.put_refs(cx, pfn, 1);
-            cx.notes.push(format!("p{pfn} reclaimed"));
+            cx.note(|| format!("p{pfn} reclaimed"));
         } else {
-            cx.notes.push(format!(
-                "p{pfn}: __remove_mapping failed (extra references)"
-            ));
+            cx.note(|| format!("p{pfn}: __remove_mapping failed (extra references)"));
         }
     }
 
@@ -379,15 +375,11 @@ impl Kernel {
             && p.flags.anon_exclusive
             && self.maybe_dma_pinned(pfn) == Some(true)
         {
-            cx.notes.push(format!(
-                "p{pfn}: try_to_migrate: anon-exclusive and maybe pinned"
-            ));
+            cx.note(|| format!("p{pfn}: try_to_migrate: anon-exclusive and maybe pinned"));
             return None;
         }
         if p.fake_maps > 0 {
-            cx.notes.push(format!(
-                "p{pfn}: try_to_migrate cannot unmap the fake VMA: still mapped"
-            ));
+            cx.note(|| format!("p{pfn}: try_to_migrate cannot unmap the fake VMA: still mapped"));
             return None;
         }
         // folio_migrate_mapping: the refcount must be what mappings, cache and buffers explain.
@@ -396,10 +388,12 @@ impl Kernel {
             + i64::from(p.flags.buffers)
             + i64::from(p.flags.swapcache);
         if p.refcount != expected {
-            cx.notes.push(format!(
-                "p{pfn}: refcount {} != expected {expected}: -EAGAIN",
-                p.refcount
-            ));
+            cx.note(|| {
+                format!(
+                    "p{pfn}: refcount {} != expected {expected}: -EAGAIN",
+                    p.refcount
+                )
+            });
             return None;
         }
         cx.charge(Primitive::MigratePage, 1);
@@ -473,9 +467,9 @@ impl Kernel {
             }
             if dax {
                 if self.pages[pfn as usize].refcount > 1 {
-                    cx.notes.push(format!(
-                        "dax_layout_busy_page: p{pfn} is referenced: truncate waits"
-                    ));
+                    cx.note(|| {
+                        format!("dax_layout_busy_page: p{pfn} is referenced: truncate waits")
+                    });
                     self.waiters.push(Waiter::DaxTruncate { file, index });
                 } else {
                     self.free_dax_block(cx, file, index);
@@ -496,9 +490,7 @@ impl Kernel {
             self.files[file as usize].cache.remove(&index);
             self.put_refs(cx, pfn, 1);
             if !self.pages[pfn as usize].freed {
-                cx.notes.push(format!(
-                    "p{pfn} left the page cache but is still referenced: orphan"
-                ));
+                cx.note(|| format!("p{pfn} left the page cache but is still referenced: orphan"));
             }
         }
     }

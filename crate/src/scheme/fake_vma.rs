@@ -109,11 +109,13 @@ impl Scheme for FakeVma {
             freed: false,
         });
         k.tree_mut(tree).insert(s, l, RmapEntry::Fake(id));
-        cx.notes.push(format!(
-            "fake F{id} [{s}..{l}] into {} (n={})",
-            k.tree_name(tree),
-            n + 1
-        ));
+        cx.note(|| {
+            format!(
+                "fake F{id} [{s}..{l}] into {} (n={})",
+                k.tree_name(tree),
+                n + 1
+            )
+        });
         Ok(Api::Fake(id))
     }
 
