@@ -687,7 +687,7 @@ impl Kernel {
             freed: false,
             zombie: false,
         });
-        let _ = self.pg(cx, pfn);
+        self.pg(cx, pfn); // recorded as touched: the trace shows the new page
         pfn
     }
 

@@ -98,15 +98,12 @@ impl Kernel {
     pub fn audit(&self) -> Vec<String> {
         let n = self.pages.len();
         let mut pte = vec![0i64; n];
-        let mut swap = vec![0i64; n];
         for (vid, v) in self.vmas.iter().enumerate().filter(|(_, v)| v.live) {
             let mut i = 0;
             while i < v.pages {
                 let unit = self.chunk(vid as u32, i);
-                match v.ptes[i as usize] {
-                    Some(Pte::Present { pfn, .. }) => pte[pfn as usize] += 1,
-                    Some(Pte::Swap { pfn: Some(pfn), .. }) => swap[pfn as usize] += 1,
-                    _ => {}
+                if let Some(Pte::Present { pfn, .. }) = v.ptes[i as usize] {
+                    pte[pfn as usize] += 1;
                 }
                 i = unit.end;
             }
@@ -200,7 +197,6 @@ impl Kernel {
             if (p.refcount < 0 && p.leaked >= 0) || p.mapcount < 0 || p.pincount < 0 {
                 out.push(format!("p{i}: negative counter"));
             }
-            let _ = swap[i];
         }
         let vm = &self.vmstat;
         if vm.nr_foll_pin_acquired < vm.nr_foll_pin_released
