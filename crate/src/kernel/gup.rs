@@ -227,7 +227,7 @@ impl Kernel {
             cx.raise(
                 ViolationKind::RefcountOverflow,
                 format!(
-                    "p{pfn}: call {} of {} would take _refcount past 2^31 (it is {}); refused",
+                    "p{pfn}: call {} of {} would take a 32-bit count past 2^31 - 1 (refcount {}); refused",
                     calls + 1,
                     call.times,
                     self.pages[pfn as usize].refcount
