@@ -73,8 +73,12 @@ try {
       if (msg.type() === 'error') consoleErrors.push(`console.error: ${msg.text()}`);
     });
     page.on('pageerror', (err) => consoleErrors.push(`uncaught: ${err.message}`));
-    page.on('requestfailed', (req) =>
-      consoleErrors.push(`request failed: ${req.url()} (${req.failure()?.errorText})`));
+    page.on('requestfailed', (req) => {
+      const why = req.failure()?.errorText ?? '';
+      // A navigation (reload) cancels the previous page's in-flight requests: not an error.
+      if (why === 'net::ERR_ABORTED') return;
+      consoleErrors.push(`request failed: ${req.url()} (${why})`);
+    });
     const notes = [];
     const t = {
       consoleErrors,
