@@ -32,6 +32,18 @@ pub const GALLERY: &[Entry] = &[
         text: DEFAULT_SCRIPT,
     },
     example!(
+        "e59-mprotect-cow",
+        "5.9: an mprotect toggle COWs a pinned page away"
+    ),
+    example!(
+        "e519-mprotect-cow",
+        "5.19: PageAnonExclusive keeps the pinned page"
+    ),
+    example!(
+        "e519-reclaim-pinned-anon",
+        "5.19: reclaim leaves a maybe-pinned anon page mapped"
+    ),
+    example!(
         "e519-unshare-ro-pin",
         "5.19: a R/O pin of a shared anon page unshares it"
     ),
@@ -117,4 +129,27 @@ pub fn by_id(id: &str) -> Option<&'static Entry> {
 /// gallery script (the default included), so it must be kept as the scratch script first.
 pub fn needs_scratch(text: &str) -> bool {
     !text.trim().is_empty() && find(text).is_none()
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    /// Every example in the repository is in the gallery (native test: reads the directory).
+    #[test]
+    fn every_example_is_in_the_gallery() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples");
+        let mut missing = Vec::new();
+        for e in std::fs::read_dir(dir).unwrap() {
+            let path = e.unwrap().path();
+            if path.extension().is_some_and(|x| x == "pin") {
+                let stem = path.file_stem().unwrap().to_string_lossy().to_string();
+                if !super::GALLERY.iter().any(|g| g.id == stem) {
+                    missing.push(stem);
+                }
+            }
+        }
+        assert!(
+            missing.is_empty(),
+            "examples missing from the gallery: {missing:?}"
+        );
+    }
 }
