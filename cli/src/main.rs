@@ -640,7 +640,7 @@ fn cmd_costs(args: &[String]) -> Result<u8, Usage> {
             fmt_ps(e.duration.0),
             e.basis.name()
         );
-        for l in wrap(&first, &cont, e.source) {
+        for l in wrap(&first, &cont, &e.source) {
             let _ = writeln!(out, "{l}");
         }
     }

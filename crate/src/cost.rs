@@ -2,7 +2,9 @@
 //! counts into time. The table is data — every entry has a default, a range, a basis and a
 //! source — and users override entries (`cost NAME=DURATION`, the UI, `pinlab --cost`).
 
-use serde::Serialize;
+use std::borrow::Cow;
+
+use serde::{Deserialize, Serialize};
 
 use crate::script::Duration;
 use crate::settings::names;
@@ -34,7 +36,7 @@ names! {
 }
 
 /// How a default was obtained.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Basis {
     /// A published measurement.
@@ -60,12 +62,12 @@ impl Basis {
 }
 
 /// One row of the cost table.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct CostEntry {
     /// Which primitive.
     pub primitive: Primitive,
     /// What it models, in kernel terms.
-    pub what: &'static str,
+    pub what: Cow<'static, str>,
     /// Duration used.
     pub duration: Duration,
     /// The default duration.
@@ -75,7 +77,7 @@ pub struct CostEntry {
     /// Basis of the value in use.
     pub basis: Basis,
     /// Where the default comes from.
-    pub source: &'static str,
+    pub source: Cow<'static, str>,
 }
 
 const fn ns(x: u64) -> Duration {
@@ -260,7 +262,7 @@ const DEFAULTS: &[DefaultRow] = &[
 ];
 
 /// The cost table in use: one entry per primitive.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct CostTable {
     /// Entries in `Primitive::ALL` order.
     pub entries: Vec<CostEntry>,
@@ -272,12 +274,12 @@ impl Default for CostTable {
             .iter()
             .map(|&(primitive, what, d, range, basis, source)| CostEntry {
                 primitive,
-                what,
+                what: Cow::Borrowed(what),
                 duration: d,
                 default: d,
                 range,
                 basis,
-                source,
+                source: Cow::Borrowed(source),
             })
             .collect();
         CostTable { entries }
@@ -336,6 +338,17 @@ impl CostCounts {
     /// Nothing charged.
     pub fn is_empty(&self) -> bool {
         self.counts.iter().all(|&n| n == 0)
+    }
+}
+
+impl<'de> Deserialize<'de> for CostCounts {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let map = std::collections::BTreeMap::<Primitive, u64>::deserialize(d)?;
+        let mut c = CostCounts::default();
+        for (p, n) in map {
+            c.add(p, n);
+        }
+        Ok(c)
     }
 }
 

@@ -6,7 +6,7 @@
 //! soundness, I3 no false negative) run over the pages a step touched, through [`STATE_CHECKS`],
 //! and are raised when they become true.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::settings::names;
 
@@ -119,7 +119,7 @@ kinds! {
 }
 
 /// One finding raised at a step.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Finding {
     /// What.
     pub kind: ViolationKind,

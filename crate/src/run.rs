@@ -2,7 +2,7 @@
 //! blocks, `PROC:` prefixes, `irq` context and `thread` blocks; evaluates expectations where they
 //! stand; and produces one [`Trace`] per scheme plus the expectations' outcomes.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::cost::{CostCounts, CostTable, Primitive};
 use crate::invariants::{Finding, ViolationKind};
@@ -17,7 +17,7 @@ use crate::trace::{self, Step, StepKind, Trace};
 use crate::{OpResult, SchemeKind};
 
 /// The outcome of one expectation line under one scheme (or across schemes).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExpectOutcome {
     /// Script line.
     pub line: u32,
@@ -32,7 +32,7 @@ pub struct ExpectOutcome {
 }
 
 /// Everything a run produced.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Report {
     /// Short content hash of the script, so readers know they ran the same thing.
     pub hash: String,

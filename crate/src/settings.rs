@@ -5,7 +5,7 @@
 //! Every enum here has one spelling, used by the parser, the printer, the trace, the JSON and the
 //! UI: `name()` gives it and `from_name()` reads it.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::SchemeKind;
 
@@ -32,6 +32,15 @@ macro_rules! names {
         impl ::std::fmt::Display for $ty {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(self.name())
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for $ty {
+            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> ::std::result::Result<Self, D::Error> {
+                let s = <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(d)?;
+                $ty::from_name(&s).ok_or_else(|| {
+                    <D::Error as ::serde::de::Error>::unknown_variant(&s, &[$($name),+])
+                })
             }
         }
 
@@ -151,7 +160,7 @@ impl Zone {
 
 /// The settings a run uses. A script's own settings are applied over the defaults, then the
 /// caller's overrides (UI toggle, CLI flags) over those.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Settings {
     /// Kernel era.
     pub era: Era,

@@ -4,7 +4,9 @@
 
 use std::fmt::Write as _;
 
-use serde::Serialize;
+use std::borrow::Cow;
+
+use serde::{Deserialize, Serialize};
 
 use crate::cost::{fmt_ps, CostCounts};
 use crate::invariants::{Finding, ViolationKind};
@@ -16,10 +18,10 @@ use crate::{OpResult, SchemeKind, Settings};
 pub const WIDTH: usize = 72;
 
 /// One changed field of a page.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldChange {
     /// Field name (`ref`, `map`, `pin`, `dirty`, `buffers`, `wb`, `state`).
-    pub field: &'static str,
+    pub field: Cow<'static, str>,
     /// Before.
     pub old: String,
     /// After.
@@ -27,7 +29,7 @@ pub struct FieldChange {
 }
 
 /// The same change on a run of consecutive pages.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Change {
     /// First page.
     pub first: Pfn,
@@ -40,7 +42,7 @@ pub struct Change {
 }
 
 /// What a step was.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum StepKind {
     /// A declaration or an operation.
@@ -64,7 +66,7 @@ pub enum StepKind {
 }
 
 /// One step of a trace.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Step {
     /// Executed-statement number (1-based).
     pub index: u64,
@@ -92,7 +94,7 @@ pub struct Step {
 }
 
 /// The run of one script under one scheme.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Trace {
     /// Scheme.
     pub scheme: SchemeKind,
@@ -162,7 +164,7 @@ pub fn diff(old: &PageSnap, new: &PageSnap) -> Vec<FieldChange> {
     let mut num = |field, a: i64, b: i64| {
         if a != b {
             out.push(FieldChange {
-                field,
+                field: Cow::Borrowed(field),
                 old: a.to_string(),
                 new: b.to_string(),
             });
@@ -176,7 +178,7 @@ pub fn diff(old: &PageSnap, new: &PageSnap) -> Vec<FieldChange> {
     num("wb", i64::from(old.writeback), i64::from(new.writeback));
     if old.state != new.state {
         out.push(FieldChange {
-            field: "state",
+            field: Cow::Borrowed("state"),
             old: old.state.name().into(),
             new: new.state.name().into(),
         });

@@ -90,3 +90,23 @@ fn a_front_end_cap_bounds_set_steps_and_says_so() {
     let msg = t.budget_hit.as_deref().unwrap();
     assert!(msg.contains("this front end stops at 1000"), "{msg}");
 }
+
+#[test]
+fn reports_round_trip_through_json() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples");
+    for e in std::fs::read_dir(dir).unwrap() {
+        let path = e.unwrap().path();
+        let p = parse(&std::fs::read_to_string(&path).unwrap());
+        let r = run(&p.script, &Overrides::default());
+        let json = serde_json::to_string(&r).unwrap();
+        let back: mm_model::Report =
+            serde_json::from_str(&json).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert_eq!(
+            serde_json::to_string(&back).unwrap(),
+            json,
+            "{}",
+            path.display()
+        );
+        assert_eq!(back.text(), r.text(), "{}", path.display());
+    }
+}

@@ -597,14 +597,14 @@ pub fn cost_table(
         let oninput = Callback::from(move |ev: InputEvent| on.emit((n2.clone(), crate::input_value(&ev))));
         html! {
             <tr>
-                <td><code>{ name.clone() }</code><div class="what">{ e.what }</div></td>
+                <td><code>{ name.clone() }</code><div class="what">{ e.what.to_string() }</div></td>
                 <td><input id={format!("cost-{name}")} class={classes!((!valid).then_some("invalid"))}
                     aria-invalid={(!valid).to_string()} value={value} {oninput} size="8" />
                     if !valid { <span class="badval">{ " ✖ use e.g. 5us, 250ns" }</span> }</td>
                 <td>{ fmt_ps(e.default.0) }</td>
                 <td>{ format!("{}–{}", fmt_ps(e.range.0 .0), fmt_ps(e.range.1 .0)) }</td>
                 <td>{ e.basis.name() }</td>
-                <td class="src">{ e.source }</td>
+                <td class="src">{ e.source.to_string() }</td>
             </tr>
         }
     });

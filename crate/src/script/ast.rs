@@ -67,7 +67,9 @@ impl PageRange {
 }
 
 /// A duration, kept in picoseconds so that table values like 10.5 ns are exact.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, serde::Deserialize,
+)]
 pub struct Duration(pub u64);
 
 impl Duration {
