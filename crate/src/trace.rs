@@ -439,39 +439,27 @@ pub fn render_summary(report: &Report) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{:<10} {:<49} {:>11}", "scheme", "violations", "cost");
     for t in &report.traces {
-        let v = t.violation_list(" ");
-        let mut first = true;
-        let mut line = String::new();
-        for word in v.split(' ') {
-            if line.len() + word.len() + 1 > 49 {
-                let _ = writeln!(
-                    out,
-                    "{:<10} {:<49} {:>11}",
-                    if first { t.scheme.name() } else { "" },
-                    line.trim(),
-                    if first {
-                        fmt_ps(t.total_ps)
-                    } else {
-                        String::new()
-                    }
-                );
-                first = false;
-                line.clear();
-            }
-            line.push_str(word);
-            line.push(' ');
-        }
-        let _ = writeln!(
-            out,
-            "{:<10} {:<49} {:>11}",
-            if first { t.scheme.name() } else { "" },
-            line.trim(),
-            if first {
-                fmt_ps(t.total_ps)
+        // Violation names wrapped into a 49-column cell; scheme and cost on the first row only.
+        let mut rows: Vec<String> = vec![String::new()];
+        for word in t.violation_list(" ").split(' ') {
+            let last = rows.last_mut().expect("rows is never empty");
+            if !last.is_empty() && last.len() + 1 + word.len() > 49 {
+                rows.push(word.to_string());
             } else {
-                String::new()
+                if !last.is_empty() {
+                    last.push(' ');
+                }
+                last.push_str(word);
             }
-        );
+        }
+        for (i, row) in rows.iter().enumerate() {
+            let (name, cost) = if i == 0 {
+                (t.scheme.name(), fmt_ps(t.total_ps))
+            } else {
+                ("", String::new())
+            };
+            let _ = writeln!(out, "{name:<10} {row:<49} {cost:>11}");
+        }
     }
     let fails: Vec<&crate::run::ExpectOutcome> =
         report.expectations.iter().filter(|e| !e.passed).collect();
