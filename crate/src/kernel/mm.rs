@@ -89,6 +89,25 @@ impl Kernel {
         Ok(pfn)
     }
 
+    /// Allocates the anonymous page (a 2 MiB folio in huge VMAs) for VMA page `idx`, with the
+    /// given content version; it starts exclusive where the era tracks exclusivity.
+    fn alloc_anon(&mut self, cx: &mut StepCx, vma: VmaId, idx: u32, version: u64) -> Pfn {
+        let zone = match self.vmas[vma as usize].backing {
+            Backing::Anon { zone, .. } => zone,
+            Backing::File { .. } => Zone::Normal,
+        };
+        let unit = self.chunk(vma, idx);
+        let order = if unit.len() > 1 { 9 } else { 0 };
+        let owner = Owner::Anon {
+            root: vma,
+            index: unit.start,
+        };
+        let pfn = self.alloc_page(cx, owner, zone, order, version);
+        let excl = self.settings.era.anon_exclusive();
+        self.pg(cx, pfn).flags.anon_exclusive = excl;
+        pfn
+    }
+
     /// Installs PTEs for the unit of `idx` pointing at `pfn` (mapcount and refcount + 1).
     fn map_pte(
         &mut self,
@@ -214,23 +233,7 @@ impl Kernel {
             Some(Pte::Swap { pfn, version }) => {
                 let pfn = match pfn.filter(|&p| !self.pages[p as usize].freed) {
                     Some(p) => p,
-                    None => {
-                        let zone = match backing {
-                            Backing::Anon { zone, .. } => zone,
-                            Backing::File { .. } => Zone::Normal,
-                        };
-                        let order = if self.chunk(vma, idx).len() > 1 { 9 } else { 0 };
-                        self.alloc_page(
-                            cx,
-                            Owner::Anon {
-                                root: vma,
-                                index: idx,
-                            },
-                            zone,
-                            order,
-                            version,
-                        )
-                    }
+                    None => self.alloc_anon(cx, vma, idx, version),
                 };
                 let excl =
                     self.settings.era.anon_exclusive() && self.pages[pfn as usize].mapcount == 0;
@@ -243,21 +246,8 @@ impl Kernel {
                 Ok(pfn)
             }
             None => match backing {
-                Backing::Anon { zone, huge } => {
-                    let order = if huge { 9 } else { 0 };
-                    let s = self.chunk(vma, idx).start;
-                    let pfn = self.alloc_page(
-                        cx,
-                        Owner::Anon {
-                            root: vma,
-                            index: s,
-                        },
-                        zone,
-                        order,
-                        0,
-                    );
-                    let excl = self.settings.era.anon_exclusive();
-                    self.pg(cx, pfn).flags.anon_exclusive = excl;
+                Backing::Anon { .. } => {
+                    let pfn = self.alloc_anon(cx, vma, idx, 0);
                     self.map_pte(cx, vma, idx, pfn, write, write);
                     Ok(pfn)
                 }
@@ -343,27 +333,8 @@ impl Kernel {
         was_mapped: bool,
     ) -> Pfn {
         cx.charge(Primitive::CopyPage, 1);
-        let zone = match self.vmas[vma as usize].backing {
-            Backing::Anon { zone, .. } => zone,
-            Backing::File { .. } => Zone::Normal,
-        };
-        let (order, version) = (
-            self.pages[old as usize].order,
-            self.pages[old as usize].version,
-        );
-        let s = self.chunk(vma, idx).start;
-        let new = self.alloc_page(
-            cx,
-            Owner::Anon {
-                root: vma,
-                index: s,
-            },
-            zone,
-            order,
-            version,
-        );
-        let excl = self.settings.era.anon_exclusive();
-        self.pg(cx, new).flags.anon_exclusive = excl;
+        let version = self.pages[old as usize].version;
+        let new = self.alloc_anon(cx, vma, idx, version);
         if was_mapped {
             self.zap_pte(cx, vma, idx);
         }
@@ -556,11 +527,8 @@ impl Kernel {
             // copy_present_page(): "Page may be pinned, we have to copy" — the child gets a copy,
             // the parent keeps the pinned page writable.
             cx.charge(Primitive::CopyPage, 1);
-            let p = &self.pages[pfn as usize];
-            let (zone, order, version) = (p.zone, p.order, p.version);
-            let s = self.chunk(cv, idx).start;
-            let new = self.alloc_page(cx, Owner::Anon { root: cv, index: s }, zone, order, version);
-            self.pg(cx, new).flags.anon_exclusive = era.anon_exclusive();
+            let version = self.pages[pfn as usize].version;
+            let new = self.alloc_anon(cx, cv, idx, version);
             self.map_pte(cx, cv, idx, new, write, dirty);
             cx.note(|| format!("fork: p{pfn} may be pinned: child gets copy p{new}"));
             return;
