@@ -132,3 +132,49 @@ proptest! {
         prop_assert_eq!(serde_json::to_string(&a).unwrap(), serde_json::to_string(&b).unwrap());
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 100, ..ProptestConfig::default() })]
+
+    /// Scripts with nested `repeat` blocks, `thread` blocks and a `schedule` never panic the
+    /// runner, and every thread statement runs exactly once.
+    #[test]
+    fn blocks_and_threads_never_panic(
+        a in prop::collection::vec(op(), 1..6),
+        b in prop::collection::vec(op(), 1..6),
+        inner in prop::collection::vec(op(), 1..4),
+        n in 1u64..5,
+        order in prop::collection::vec(any::<bool>(), 0..10),
+    ) {
+        let mut text = script(&[]);
+        text.push_str(&format!("repeat {n} {{\n"));
+        for op in &inner {
+            if op != "fork child" {
+                text.push_str(&format!("  repeat 2 {{\n    {}\n  }}\n", op.trim_end()));
+            }
+        }
+        text.push_str("}\n");
+        for (name, ops) in [("t1", &a), ("t2", &b)] {
+            text.push_str(&format!("thread {name} {{\n"));
+            for op in ops.iter().filter(|o| *o != "fork child") {
+                text.push_str(&format!("  {}\n", op.trim_end()));
+            }
+            text.push_str("}\n");
+        }
+        let sched: Vec<&str> = order.iter().map(|&x| if x { "t1" } else { "t2" }).collect();
+        if !sched.is_empty() {
+            text.push_str(&format!("schedule {}\n", sched.join(" ")));
+        }
+        text.push_str("sync\nexpect ok\n");
+        let parse = parse(&text);
+        prop_assume!(!parse.has_errors());
+        let report = mm_model::run(&parse.script, &mm_model::Overrides::default());
+        let a_n = a.iter().filter(|o| *o != "fork child").count() as u64;
+        let b_n = b.iter().filter(|o| *o != "fork child").count() as u64;
+        let inner_n = inner.iter().filter(|o| *o != "fork child").count() as u64;
+        let expected = 7 + n * inner_n * 2 + a_n + b_n + 2;
+        for t in &report.traces {
+            prop_assert_eq!(t.executed, expected, "{}", text);
+        }
+    }
+}
