@@ -6,6 +6,7 @@
 pub mod gallery;
 pub mod logic;
 mod view;
+pub mod worker;
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -19,6 +20,7 @@ use mm_model::{Overrides, Parse, Report, SchemeKind};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement, KeyboardEvent};
+use worker::{RunKey, Runner, Shown};
 use yew::prelude::*;
 
 pub use logic::DEFAULT_SCRIPT;
@@ -27,9 +29,10 @@ pub use logic::DEFAULT_SCRIPT;
 pub const STORAGE_KEY: &str = "pinlab.script";
 /// localStorage key of the user's own script, kept when a gallery entry replaces it.
 pub const SCRATCH_KEY: &str = "pinlab.scratch";
-/// The playground's cap on executed statements per scheme: the model runs on the main thread,
-/// so a bigger run would freeze the tab (about 0.4 s per million statements per scheme in
-/// Chromium). The CLI runs up to `mm_model::settings::MAX_STEPS`.
+/// The playground's cap on executed statements per scheme: the model runs in a Web Worker (or on
+/// the main thread without one), about 0.4 s per million statements per scheme in Chromium, so
+/// a bigger run would keep results stale for long. The CLI runs up to
+/// `mm_model::settings::MAX_STEPS`.
 pub const WEB_MAX_STEPS: u64 = 1_000_000;
 
 /// localStorage key of the settings and cost-table overrides (JSON, see [`UiOverrides::to_json`]).
@@ -281,8 +284,9 @@ fn set_global(name: &str, v: &JsValue) {
 }
 
 /// `window.pinlabLatencies` (the last samples, ms), `window.pinlabLatencyCount` (samples taken
-/// since load) and `window.pinlabRunMs` (the last model run: parse + run + state view, ms; of
-/// which `window.pinlabStateMs` was the state view's time-travel replay).
+/// since load) and `window.pinlabRunMs` (the last model run: parse + run, measured where it ran,
+/// in the model worker or on the main thread, + the state view's replay on the main thread, ms;
+/// of which `window.pinlabStateMs` was the state view's time-travel replay).
 fn publish_latencies(samples: &[f64], count: u64, run_ms: f64) {
     let arr = js_sys::Array::new();
     for s in samples {
@@ -334,33 +338,64 @@ pub fn app() -> Html {
     let pending = use_mut_ref(|| None::<f64>);
     let samples = use_mut_ref(Vec::<f64>::new);
     let sample_count = use_mut_ref(|| 0u64);
-    // Timing of the current evaluation (parse + run) and of the last state-view replay; their
-    // sum is the cost of a re-run, which decides the debounce.
-    let eval_ms = use_mut_ref(|| 0.0f64);
+    // Timing of the last state-view replay; with the shown results' run time (parse + run, in
+    // the worker) it is the cost of a re-run, which decides the debounce.
     let state_ms = use_mut_ref(|| 0.0f64);
+    let state_gen = use_mut_ref(|| 0u64);
     let run_ms = use_mut_ref(|| 0.0f64);
-    let generation = use_mut_ref(|| 0u64);
     let timer = use_mut_ref(|| None::<Timeout>);
     let gallery_ref = use_node_ref();
 
     // The editor's own parse (diagnostics, gutter marks) always follows the text: parsing is
     // cheap; running is what a slow script defers.
     let parse_now = use_memo((*text).clone(), |t| mm_model::parse(t));
-    let eval = {
-        let deps = ((*run_text).clone(), (*overrides).clone(), *nonce);
-        let eval_ms = eval_ms.clone();
-        let state_ms = state_ms.clone();
-        let generation = generation.clone();
-        use_memo(deps, move |(t, o, _)| {
+    // The results shown. The first run of a small script is synchronous (the page opens with
+    // results); a big one starts from the empty script's results, marked stale. Later runs of
+    // big or slow scripts go to the model worker (`worker::Runner`) and replace `shown` when
+    // they come back, so the panels keep the previous results (marked stale) meanwhile.
+    let shown = {
+        let mut key: RunKey = ((*run_text).clone(), (*overrides).clone(), *nonce);
+        use_state(move || {
+            let stmts = logic::estimated_statements(&mm_model::parse(&key.0).script.stmts);
+            if logic::run_in_worker(stmts, 0.0) {
+                key.0 = String::new();
+            }
             let t0 = now_ms();
-            let e = evaluate(t, o);
-            *eval_ms.borrow_mut() = now_ms() - t0;
-            *state_ms.borrow_mut() = 0.0;
-            *generation.borrow_mut() += 1;
-            e
+            let eval = evaluate(&key.0, &key.1);
+            Rc::new(Shown {
+                key,
+                eval: Rc::new(eval),
+                ms: now_ms() - t0,
+                generation: 0,
+            })
         })
     };
-    let stale = *run_text != *text;
+    let runner = {
+        let setter = shown.setter();
+        use_memo((), move |_| {
+            Runner::start(Rc::new(move |s: Shown| setter.set(Rc::new(s))), 0)
+        })
+    };
+    {
+        let runner = (*runner).clone();
+        let key: RunKey = ((*run_text).clone(), (*overrides).clone(), *nonce);
+        let shown_key = shown.key.clone();
+        let last_ms = shown.ms;
+        use_effect_with(key, move |key| {
+            if *key == shown_key {
+                Runner::cancel(&runner);
+            } else {
+                Runner::request(&runner, key.clone(), last_ms);
+            }
+        });
+    }
+    let eval = shown.eval.clone();
+    let generation = shown.generation;
+    if *state_gen.borrow() != generation {
+        *state_gen.borrow_mut() = generation;
+        *state_ms.borrow_mut() = 0.0;
+    }
+    let stale = shown.key.0 != *text || shown.key.1 != *overrides || shown.key.2 != *nonce;
     let report = &eval.report;
     let cur_scheme = (*scheme).unwrap_or(report.primary);
     let trace = report.trace(cur_scheme).or(report.traces.first());
@@ -384,12 +419,13 @@ pub fn app() -> Html {
 
     // Selecting a step never re-runs the report: the cache (one per evaluation and scheme)
     // replays only up to the selected step and its predecessor, each index at most once.
-    let cache = use_memo((*generation.borrow(), cur_scheme), |_| {
+    let cache = use_memo((generation, cur_scheme), |_| {
         RefCell::new(StateCache::default())
     });
     let (prev_k, cur_k) = {
         let t0 = now_ms();
-        let ov = overrides.to_model();
+        // The overrides the shown results were run with (the current ones may be newer).
+        let ov = shown.key.1.to_model();
         let mut c = cache.borrow_mut();
         let cur = c.get(&eval, &ov, cur_scheme, state_index);
         let prev = c.get(&eval, &ov, cur_scheme, prev_index);
@@ -397,7 +433,7 @@ pub fn app() -> Html {
         if dt > 0.5 {
             *state_ms.borrow_mut() = dt;
         }
-        *run_ms.borrow_mut() = *eval_ms.borrow() + *state_ms.borrow();
+        *run_ms.borrow_mut() = shown.ms + *state_ms.borrow();
         (prev, cur)
     };
 
@@ -737,7 +773,7 @@ pub fn app() -> Html {
     } else {
         let ms = *run_ms.borrow();
         html! { <span id="run-status" class={classes!("status", (ms > logic::SLOW_RUN_MS).then_some("slow"))} role="status"
-        title="time of the last model run (parse + run all schemes + state view)">{ format!("✓ up to date · run {}", fmt_ms(ms)) }</span> }
+        title="time of the last model run (parse + run all schemes, in the model worker for big scripts; + state view replay)">{ format!("✓ up to date · run {}", fmt_ms(ms)) }</span> }
     };
     let scratch_label = if gallery_id == gallery::SCRATCH_ID {
         "my script (edited)"

@@ -377,6 +377,34 @@ pub fn debounce_delay_ms(last_run_ms: f64) -> u32 {
     }
 }
 
+/// Scripts up to this many executed statements (by [`estimated_statements`]) may run on the
+/// main thread: a round trip through the model worker costs more than running them.
+pub const MAIN_THREAD_MAX_STATEMENTS: u64 = 5_000;
+
+/// A run that took longer than this (ms) sends the next one to the model worker whatever the
+/// estimate says (one frame: a statement may touch many pages).
+pub const MAIN_THREAD_MAX_MS: f64 = 16.0;
+
+/// Statements a script executes per scheme: `repeat N { body }` counts N times its body,
+/// saturating (a cheap upper estimate of the run's cost; the step budget cuts runs anyway).
+pub fn estimated_statements(stmts: &[mm_model::script::Stmt]) -> u64 {
+    use mm_model::script::StmtKind;
+    stmts.iter().fold(0u64, |acc, s| {
+        let n = match &s.kind {
+            StmtKind::Repeat { count, body } => count.saturating_mul(estimated_statements(body)),
+            StmtKind::Thread { body, .. } => estimated_statements(body),
+            _ => 1,
+        };
+        acc.saturating_add(n)
+    })
+}
+
+/// Whether a run goes to the model worker (when there is one): a big script, or one whose last
+/// run took more than a frame. Small fast scripts run on the main thread (about 1 ms).
+pub fn run_in_worker(estimated_statements: u64, last_run_ms: f64) -> bool {
+    estimated_statements > MAIN_THREAD_MAX_STATEMENTS || last_run_ms > MAIN_THREAD_MAX_MS
+}
+
 /// The editor column's width (px) for a splitter dragged to `x` in a viewport `viewport_px`
 /// wide: at least 360 px, and at least 420 px left for the results.
 pub fn clamp_split(x: f64, viewport_px: f64) -> f64 {

@@ -285,3 +285,41 @@ fn json_reader() {
     let q = quote("a\"b\\c\nd µ");
     assert_eq!(parse(&q), Some(Value::Str("a\"b\\c\nd µ".into())));
 }
+
+#[wasm_bindgen_test]
+fn worker_routing_estimate() {
+    use mm_web::logic::{estimated_statements, run_in_worker, MAIN_THREAD_MAX_STATEMENTS};
+    let storm = "file F ext4 pages=1\nmmap buf F shared rw\nwrite buf\nrepeat 100000 {\n  gup io buf 0 write fast\n  dma io write\n  complete io dirty\n  workqueue\n}\nexpect ok\n";
+    let n = estimated_statements(&mm_model::parse(storm).script.stmts);
+    assert_eq!(n, 400_004);
+    assert!(run_in_worker(n, 0.0));
+    let small = estimated_statements(&mm_model::parse(mm_web::DEFAULT_SCRIPT).script.stmts);
+    assert!(small <= MAIN_THREAD_MAX_STATEMENTS, "{small}");
+    assert!(!run_in_worker(small, 2.0));
+    assert!(run_in_worker(small, 40.0));
+    let huge =
+        "repeat 18446744073709551615 {\n  repeat 18446744073709551615 {\n    workqueue\n  }\n}\n";
+    assert_eq!(
+        estimated_statements(&mm_model::parse(huge).script.stmts),
+        u64::MAX
+    );
+}
+
+#[wasm_bindgen_test]
+fn worker_protocol_roundtrip() {
+    use mm_web::worker::{report_from_json, run_to_json};
+    use mm_web::UiOverrides;
+    let mut o = UiOverrides {
+        era: Some("5.19".into()),
+        ..UiOverrides::default()
+    };
+    o.costs.insert("worker-wakeup".into(), 50_000_000);
+    let json = run_to_json(mm_web::DEFAULT_SCRIPT, &o.to_json());
+    let report = report_from_json(&json).expect("the worker's report reads back");
+    let direct = mm_web::evaluate(mm_web::DEFAULT_SCRIPT, &o).report;
+    assert_eq!(report.text(), direct.text());
+    // Unreadable overrides count as none.
+    let plain = report_from_json(&run_to_json(mm_web::DEFAULT_SCRIPT, "not json")).expect("report");
+    let none = mm_web::evaluate(mm_web::DEFAULT_SCRIPT, &UiOverrides::default()).report;
+    assert_eq!(plain.text(), none.text());
+}
