@@ -385,12 +385,17 @@ pub const MAIN_THREAD_MAX_STATEMENTS: u64 = 5_000;
 /// estimate says (one frame: a statement may touch many pages).
 pub const MAIN_THREAD_MAX_MS: f64 = 16.0;
 
-/// Statements a script executes per scheme: `repeat N { body }` counts N times its body,
-/// saturating (a cheap upper estimate of the run's cost; the step budget cuts runs anyway).
+/// Statements a script executes per scheme — `repeat N { body }` counts N times its body — plus
+/// the pages it declares, since one statement may touch every page of a VMA (a 1 GiB mapping is
+/// 262,144 pages). Saturating: a cheap upper estimate of the run's cost; the step budget cuts
+/// runs anyway.
 pub fn estimated_statements(stmts: &[mm_model::script::Stmt]) -> u64 {
     use mm_model::script::StmtKind;
     stmts.iter().fold(0u64, |acc, s| {
         let n = match &s.kind {
+            StmtKind::File { pages, .. } | StmtKind::MmapAnon { pages, .. } => {
+                1 + u64::from(*pages)
+            }
             StmtKind::Repeat { count, body } => count.saturating_mul(estimated_statements(body)),
             StmtKind::Thread { body, .. } => estimated_statements(body),
             _ => 1,

@@ -291,8 +291,14 @@ fn worker_routing_estimate() {
     use mm_web::logic::{estimated_statements, run_in_worker, MAIN_THREAD_MAX_STATEMENTS};
     let storm = "file F ext4 pages=1\nmmap buf F shared rw\nwrite buf\nrepeat 100000 {\n  gup io buf 0 write fast\n  dma io write\n  complete io dirty\n  workqueue\n}\nexpect ok\n";
     let n = estimated_statements(&mm_model::parse(storm).script.stmts);
-    assert_eq!(n, 400_004);
+    assert_eq!(n, 400_004 + 1, "statements plus the file's one page");
     assert!(run_in_worker(n, 0.0));
+    let range = "mmap big anon pages=262144 rw\nwrite big\ngup mr big write\nput mr\n";
+    let n = estimated_statements(&mm_model::parse(range).script.stmts);
+    assert!(
+        run_in_worker(n, 0.0),
+        "a 1 GiB mapping goes to the worker ({n})"
+    );
     let small = estimated_statements(&mm_model::parse(mm_web::DEFAULT_SCRIPT).script.stmts);
     assert!(small <= MAIN_THREAD_MAX_STATEMENTS, "{small}");
     assert!(!run_in_worker(small, 2.0));
