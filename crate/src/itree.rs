@@ -36,7 +36,7 @@ use std::cmp::Ordering;
 use std::fmt;
 use std::hash::{Hash, Hasher};
 
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// One arena slot.
 #[derive(Clone)]
@@ -419,7 +419,7 @@ impl<K: Copy + Ord + Hash + fmt::Debug> fmt::Debug for IntervalTree<K> {
 }
 
 /// The serialized form of one entry.
-#[derive(Serialize)]
+#[derive(Serialize, Deserialize)]
 struct EntryRef<K> {
     start: u64,
     last: u64,
@@ -432,6 +432,20 @@ impl<K: Copy + Ord + Hash + fmt::Debug + Serialize> Serialize for IntervalTree<K
             self.iter()
                 .map(|(start, last, key)| EntryRef { start, last, key }),
         )
+    }
+}
+
+/// Rebuilds the tree from its in-order entries (the shape may differ; equality is by content).
+impl<'de, K: Copy + Ord + Hash + fmt::Debug + Deserialize<'de>> Deserialize<'de>
+    for IntervalTree<K>
+{
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let entries = Vec::<EntryRef<K>>::deserialize(d)?;
+        let mut t = IntervalTree::new();
+        for e in entries {
+            t.insert(e.start, e.last, e.key);
+        }
+        Ok(t)
     }
 }
 

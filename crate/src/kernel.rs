@@ -15,7 +15,7 @@ pub mod vmscan;
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::cost::{CostCounts, Primitive};
 use crate::invariants::{Finding, ViolationKind};
@@ -46,7 +46,7 @@ pub const COUNT_MAX: i64 = i32::MAX as i64;
 pub const HUGE_PAGES: u32 = 512;
 
 /// Page flags the model needs (`PG_*`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct PageFlags {
     /// `PG_dirty`.
     pub dirty: bool,
@@ -67,7 +67,7 @@ pub struct PageFlags {
 }
 
 /// What a page belongs to (`folio->mapping` and friends).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Owner {
     /// In a file's page cache at `index`.
@@ -108,7 +108,7 @@ pub enum Owner {
 }
 
 /// A page or folio (`struct page` / `struct folio`, domain §3.1).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Page {
     /// Page frame number.
     pub pfn: Pfn,
@@ -177,7 +177,7 @@ impl Page {
 }
 
 /// What an `i_mmap` / anon_vma tree entry refers to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "id", rename_all = "kebab-case")]
 pub enum RmapEntry {
     /// A real VMA.
@@ -187,7 +187,7 @@ pub enum RmapEntry {
 }
 
 /// A file (inode + address_space, domain §3.4).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct File {
     /// Name in the script.
     pub name: String,
@@ -206,7 +206,7 @@ pub struct File {
 }
 
 /// A page-table entry.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Pte {
     /// Present.
@@ -228,7 +228,7 @@ pub enum Pte {
 }
 
 /// What a VMA maps.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Backing {
     /// A file, from page `pgoff`.
@@ -250,7 +250,7 @@ pub enum Backing {
 }
 
 /// A VMA with its page table (domain §3.2, §3.5).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Vma {
     /// Name in the script (per process).
     pub name: String,
@@ -271,7 +271,7 @@ pub struct Vma {
 }
 
 /// A process (`struct mm_struct`, domain §3.5).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Proc {
     /// Name in the script.
     pub name: String,
@@ -286,7 +286,7 @@ pub struct Proc {
 }
 
 /// Which release API a handle must use.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "api", content = "fake", rename_all = "kebab-case")]
 pub enum Api {
     /// FOLL_GET: `put_page`.
@@ -298,7 +298,7 @@ pub enum Api {
 }
 
 /// A handle's life.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum HandleState {
     /// Holds its pages.
@@ -312,7 +312,7 @@ pub enum HandleState {
 }
 
 /// What GUP returned (domain §3.8).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Handle {
     /// Name in the script.
     pub name: String,
@@ -341,7 +341,7 @@ pub struct Handle {
 }
 
 /// A fake VMA (or fake anon_vma_chain) of the fake-vma scheme (domain §2.C).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Fake {
     /// The tree it sits in.
     pub tree: TreeRef,
@@ -358,7 +358,7 @@ pub struct Fake {
 }
 
 /// Which rmap tree.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "id", rename_all = "kebab-case")]
 pub enum TreeRef {
     /// A file's `i_mmap`.
@@ -368,7 +368,7 @@ pub enum TreeRef {
 }
 
 /// Deferred work (domain §3.9).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "work", content = "id", rename_all = "kebab-case")]
 pub enum Work {
     /// `bio_dirty_fn`: dirty the handle's pages, then release it.
@@ -378,7 +378,7 @@ pub enum Work {
 }
 
 /// A task blocked on a pin.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Waiter {
     /// Writeback (policy `wait`) waiting for a pinned page.
@@ -400,7 +400,7 @@ pub enum Waiter {
 }
 
 /// Execution context (domain §3.7).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Context {
     /// Process context: may sleep.
@@ -423,7 +423,7 @@ impl Context {
 }
 
 /// `/proc/vmstat` pin counters.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Vmstat {
     /// `nr_foll_pin_acquired`.
     pub nr_foll_pin_acquired: u64,
@@ -432,7 +432,7 @@ pub struct Vmstat {
 }
 
 /// The whole modelled kernel.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Kernel {
     /// Scheme in force.
     pub scheme: SchemeKind,
@@ -484,7 +484,7 @@ pub struct StepCx {
 }
 
 /// The counters of a page that the trace reports.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct PageSnap {
     /// Page.
     pub pfn: Pfn,
@@ -505,7 +505,7 @@ pub struct PageSnap {
 }
 
 /// Coarse page state for traces.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum PageState {
     /// Allocated and owned.

@@ -110,3 +110,26 @@ fn reports_round_trip_through_json() {
         assert_eq!(back.text(), r.text(), "{}", path.display());
     }
 }
+
+#[test]
+fn kernel_states_round_trip_through_json_and_compare_equal() {
+    use mm_model::run::state_at;
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples");
+    for e in std::fs::read_dir(dir).unwrap() {
+        let path = e.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        if text.contains("repeat 100000") {
+            continue; // the storm: same code paths, 400k steps
+        }
+        let p = parse(&text);
+        for scheme in SchemeKind::ALL.iter().copied() {
+            for step in [3, 6, 1000] {
+                let k = state_at(&p.script, &Overrides::default(), scheme, step);
+                let json = serde_json::to_string(&k).unwrap();
+                let back: mm_model::Kernel = serde_json::from_str(&json)
+                    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                assert_eq!(back, k, "{} {scheme} step {step}", path.display());
+            }
+        }
+    }
+}

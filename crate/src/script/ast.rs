@@ -220,7 +220,7 @@ pub enum DmaDir {
 }
 
 /// Flags of a `gup` / `get` statement.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default, Serialize, serde::Deserialize)]
 pub struct GupFlags {
     /// `FOLL_WRITE`.
     pub write: bool,
