@@ -191,13 +191,49 @@ pub fn evaluate(text: &str, o: &UiOverrides) -> Evaluated {
 
 /// States of one evaluated script under one scheme, by step index: time travel replays the
 /// script from the start, so each index is computed once and stepping reuses the neighbour.
+/// Replays of runs that went to the model worker are computed there too
+/// ([`Runner::want_states`]) and land here when they come back.
 #[derive(Default)]
 struct StateCache {
+    /// The results generation and scheme the states are for.
+    key: Option<(u64, SchemeKind)>,
     states: BTreeMap<u64, Rc<Kernel>>,
+    /// The last (previous, selected) states shown: shown dimmed while the worker replays.
+    last: Option<(Rc<Kernel>, Rc<Kernel>)>,
+    /// When the view started waiting for the worker's states (`now_ms`).
+    waiting_since: Option<f64>,
+    /// The worker's states for this key did not arrive (bad reply, worker gone): replay here.
+    worker_failed: bool,
 }
 
 impl StateCache {
     const MAX: usize = 64;
+
+    /// Starts over for another evaluation or scheme (keeps the last states shown).
+    fn reset_for(&mut self, key: (u64, SchemeKind)) {
+        if self.key != Some(key) {
+            self.key = Some(key);
+            self.states.clear();
+            self.waiting_since = None;
+            self.worker_failed = false;
+        }
+    }
+
+    /// A state computed elsewhere (the worker) for `key`; ignored when the view moved on.
+    fn insert(&mut self, key: worker::StateKey, k: Option<Kernel>) {
+        if self.key != Some((key.0, key.1)) {
+            return;
+        }
+        match k {
+            Some(k) => {
+                if self.states.len() >= Self::MAX {
+                    self.states.clear();
+                }
+                self.states.insert(key.2, Rc::new(k));
+            }
+            None => self.worker_failed = true,
+        }
+    }
 
     fn get(
         &mut self,
@@ -286,7 +322,8 @@ fn set_global(name: &str, v: &JsValue) {
 /// `window.pinlabLatencies` (the last samples, ms), `window.pinlabLatencyCount` (samples taken
 /// since load) and `window.pinlabRunMs` (the last model run: parse + run, measured where it ran,
 /// in the model worker or on the main thread, + the state view's replay on the main thread, ms;
-/// of which `window.pinlabStateMs` was the state view's time-travel replay).
+/// of which `window.pinlabStateMs` was getting the state view's time-travel replays: the replay
+/// on the main thread, or the wall time waiting for the worker's when the run went there).
 fn publish_latencies(samples: &[f64], count: u64, run_ms: f64) {
     let arr = js_sys::Array::new();
     for s in samples {
@@ -342,6 +379,8 @@ pub fn app() -> Html {
     // the worker) it is the cost of a re-run, which decides the debounce.
     let state_ms = use_mut_ref(|| 0.0f64);
     let state_gen = use_mut_ref(|| 0u64);
+    let cache = use_mut_ref(StateCache::default);
+    let force = use_force_update();
     let run_ms = use_mut_ref(|| 0.0f64);
     let timer = use_mut_ref(|| None::<Timeout>);
     let gallery_ref = use_node_ref();
@@ -367,13 +406,24 @@ pub fn app() -> Html {
                 eval: Rc::new(eval),
                 ms: now_ms() - t0,
                 generation: 0,
+                in_worker: false,
             })
         })
     };
     let runner = {
         let setter = shown.setter();
+        let cache = cache.clone();
+        let force = force.clone();
         use_memo((), move |_| {
-            Runner::start(Rc::new(move |s: Shown| setter.set(Rc::new(s))), 0)
+            let on_state = move |key: worker::StateKey, k: Option<Kernel>| {
+                cache.borrow_mut().insert(key, k);
+                force.force_update();
+            };
+            Runner::start(
+                Rc::new(move |s: Shown| setter.set(Rc::new(s))),
+                Rc::new(on_state),
+                0,
+            )
         })
     };
     {
@@ -418,23 +468,58 @@ pub fn app() -> Html {
     };
 
     // Selecting a step never re-runs the report: the cache (one per evaluation and scheme)
-    // replays only up to the selected step and its predecessor, each index at most once.
-    let cache = use_memo((generation, cur_scheme), |_| {
-        RefCell::new(StateCache::default())
-    });
-    let (prev_k, cur_k) = {
+    // replays only up to the selected step and its predecessor, each index at most once. When
+    // the run went to the model worker, so do the replays (a 400k-statement replay would block
+    // the page for a fifth of a second); meanwhile the view shows the last states, dimmed.
+    let (prev_k, cur_k, state_loading) = {
         let t0 = now_ms();
         // The overrides the shown results were run with (the current ones may be newer).
         let ov = shown.key.1.to_model();
         let mut c = cache.borrow_mut();
-        let cur = c.get(&eval, &ov, cur_scheme, state_index);
-        let prev = c.get(&eval, &ov, cur_scheme, prev_index);
-        let dt = now_ms() - t0;
-        if dt > 0.5 {
-            *state_ms.borrow_mut() = dt;
+        c.reset_for((generation, cur_scheme));
+        let via_worker = shown.in_worker && runner.borrow().has_worker() && !c.worker_failed;
+        let (prev, cur, loading) = if via_worker {
+            let cur = c.states.get(&state_index).cloned();
+            let prev = c.states.get(&prev_index).cloned();
+            if let (Some(prev), Some(cur)) = (prev, cur) {
+                if let Some(since) = c.waiting_since.take() {
+                    *state_ms.borrow_mut() = t0 - since;
+                }
+                Runner::want_states(&runner, Vec::new());
+                (prev, cur, false)
+            } else {
+                if c.waiting_since.is_none() {
+                    c.waiting_since = Some(t0);
+                }
+                let mut wants: Vec<worker::StateWant> = Vec::new();
+                for i in [state_index, prev_index] {
+                    if !c.states.contains_key(&i) && !wants.iter().any(|w| w.0 .2 == i) {
+                        let key = (generation, cur_scheme, i);
+                        wants.push((key, shown.key.0.clone(), shown.key.1.to_json()));
+                    }
+                }
+                Runner::want_states(&runner, wants);
+                let (prev, cur) = c.last.clone().unwrap_or_else(|| {
+                    let empty = mm_model::parse("");
+                    let k = Rc::new(mm_model::run::state_at(&empty.script, &ov, cur_scheme, 0));
+                    (k.clone(), k)
+                });
+                (prev, cur, true)
+            }
+        } else {
+            let cur = c.get(&eval, &ov, cur_scheme, state_index);
+            let prev = c.get(&eval, &ov, cur_scheme, prev_index);
+            let dt = now_ms() - t0;
+            if dt > 0.5 {
+                *state_ms.borrow_mut() = dt;
+            }
+            (prev, cur, false)
+        };
+        if !loading {
+            c.last = Some((prev.clone(), cur.clone()));
         }
         *run_ms.borrow_mut() = shown.ms + *state_ms.borrow();
-        (prev, cur)
+        (prev, cur, loading)
     };
 
     // Latency: time from the edit (before parse + run) to the DOM update that shows its
@@ -846,7 +931,7 @@ pub fn app() -> Html {
                         { view::costs(report, t) }
                     }
                     { view::expectations(report) }
-                    { view::state(cur_scheme, sel_index, &prev_k, &cur_k, *raw_map, on_raw) }
+                    { view::state(cur_scheme, sel_index, &prev_k, &cur_k, *raw_map, on_raw, state_loading) }
                     { view::cost_table(report, &cost_text, on_cost, on_reset_costs) }
                 </section>
             </div>

@@ -413,6 +413,7 @@ pub fn state(
     cur: &Kernel,
     raw_map: bool,
     on_raw: Callback<MouseEvent>,
+    loading: bool,
 ) -> Html {
     let prows = page_rows(prev);
     let rows = page_rows(cur);
@@ -546,8 +547,10 @@ pub fn state(
         })
         .collect();
     html! {
-        <div class="panel" id="state">
-            <h2>{ format!("State after step {sel} — {}", scheme.name()) }</h2>
+        <div class={classes!("panel", loading.then_some("loading"))} id="state" aria-busy={loading.to_string()}>
+            <h2>{ format!("State after step {sel} — {}", scheme.name()) }
+                if loading { <span id="state-loading" class="state-loading" role="status">{ " loading state…" }</span> }
+            </h2>
             <p class="legend-note">{ "◆ = changed by this step" }
                 <label class="toggle"><input type="checkbox" id="raw-mapcount" checked={raw_map} onclick={on_raw} />
                 { " show kernel _mapcount (−1-based)" }</label></p>

@@ -5,6 +5,11 @@
 //! format; the model's `Overrides` is not serde). Reply (worker -> app): `{id, report, ms}`
 //! (`report` is `serde_json` of [`mm_model::Report`], `ms` the worker's parse + run time).
 //! The worker first posts `{ready: true}` once its handler is installed; requests wait for it.
+//! State requests `{id, kind: "state", text, overrides, scheme, step}` replay the script to a
+//! step for the state view ([`mm_model::run::state_at`]) and are answered with
+//! `{id, kind: "state", step, kernel, ms}` (`kernel` is `serde_json` of [`mm_model::Kernel`]);
+//! the app sends them, one at a time, when the run itself went to the worker, and ignores a
+//! reply the view no longer waits for ([`Runner::want_states`]).
 //! The app parses the text itself (cheap: it needs the script for the state view's replays).
 //!
 //! Small fast scripts skip the worker ([`crate::logic::run_in_worker`]): they run in about
@@ -16,7 +21,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use mm_model::Report;
+use mm_model::{Report, SchemeKind};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -35,7 +40,19 @@ pub struct Shown {
     pub ms: f64,
     /// Increments with every result applied (keys the state-view cache).
     pub generation: u64,
+    /// The run went to the worker: the state view's replays go there too.
+    pub in_worker: bool,
 }
+
+/// A state-view replay: (results generation, scheme, step index).
+pub type StateKey = (u64, SchemeKind, u64);
+
+/// What a state request needs besides its key: the script text and the overrides' JSON.
+pub type StateWant = (StateKey, String, String);
+
+/// Called with a state reply that is still wanted (`None`: the worker's answer did not decode,
+/// or the worker failed and the app must replay on the main thread).
+pub type OnState = Rc<dyn Fn(StateKey, Option<mm_model::Kernel>)>;
 
 fn get(obj: &JsValue, key: &str) -> JsValue {
     js_sys::Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
@@ -90,9 +107,55 @@ pub fn report_from_json(json: &str) -> Option<Report> {
     serde_json::from_str(json).ok()
 }
 
-/// The worker's message handler: one request in, one reply out.
+/// The state view's time-travel replay: the kernel state after step `step` of `text` under
+/// `scheme` (a [`SchemeKind::name`]), as JSON of [`mm_model::Kernel`]; empty when the scheme
+/// is unknown.
+pub fn state_to_json(text: &str, overrides_json: &str, scheme: &str, step: u64) -> String {
+    let Some(kind) = scheme_by_name(scheme) else {
+        return String::new();
+    };
+    let o = UiOverrides::from_json(overrides_json).unwrap_or_default();
+    let parse = mm_model::parse(text);
+    let kernel = mm_model::run::state_at(&parse.script, &o.to_model(), kind, step);
+    serde_json::to_string(&kernel).unwrap_or_default()
+}
+
+/// Reads [`state_to_json`]'s output back.
+pub fn kernel_from_json(json: &str) -> Option<mm_model::Kernel> {
+    serde_json::from_str::<mm_model::Kernel>(json).ok()
+}
+
+/// The scheme named `name` ([`SchemeKind::name`]).
+pub fn scheme_by_name(name: &str) -> Option<SchemeKind> {
+    SchemeKind::ALL.iter().copied().find(|k| k.name() == name)
+}
+
+/// The worker's message handler: one request in, one reply out. `kind: "state"` requests
+/// (`{id, kind, text, overrides, scheme, step}`) are answered with `{id, kind, step, kernel, ms}`;
+/// others are runs.
 pub fn handle_request(data: &JsValue) -> JsValue {
     let id = get(data, "id");
+    if get(data, "kind").as_string().as_deref() == Some("state") {
+        let text = get(data, "text").as_string().unwrap_or_default();
+        let overrides = get(data, "overrides").as_string().unwrap_or_default();
+        let scheme = get(data, "scheme").as_string().unwrap_or_default();
+        let step = get(data, "step");
+        let t0 = perf_now();
+        let kernel = state_to_json(
+            &text,
+            &overrides,
+            &scheme,
+            step.as_f64().unwrap_or(0.0) as u64,
+        );
+        let ms = perf_now() - t0;
+        let reply = js_sys::Object::new();
+        set(&reply, "id", &id);
+        set(&reply, "kind", &JsValue::from_str("state"));
+        set(&reply, "step", &step);
+        set(&reply, "kernel", &JsValue::from_str(&kernel));
+        set(&reply, "ms", &JsValue::from_f64(ms));
+        return reply.into();
+    }
     let text = get(data, "text").as_string().unwrap_or_default();
     let overrides = get(data, "overrides").as_string().unwrap_or_default();
     let t0 = perf_now();
@@ -118,6 +181,11 @@ pub struct Runner {
     discard: bool,
     generation: u64,
     apply: Rc<dyn Fn(Shown)>,
+    /// The state request in the worker (at most one: stepping fast must not pile up replays).
+    state_inflight: Option<(u32, StateKey)>,
+    /// The states the view waits for, first first; replaced on every render that misses some.
+    state_want: Vec<StateWant>,
+    on_state: OnState,
     _closures: Vec<Closure<dyn FnMut(JsValue)>>,
     /// Gives up on a worker that never says it is ready (e.g. its wasm failed to load).
     ready_timeout: Option<gloo_timers::callback::Timeout>,
@@ -129,7 +197,11 @@ const READY_TIMEOUT_MS: u32 = 15_000;
 impl Runner {
     /// A runner that hands its results to `apply`; it starts the worker named by the page's
     /// `<meta name="pinlab-worker" content="...">` (a URL relative to the page), if any.
-    pub fn start(apply: Rc<dyn Fn(Shown)>, generation: u64) -> Rc<RefCell<Runner>> {
+    pub fn start(
+        apply: Rc<dyn Fn(Shown)>,
+        on_state: OnState,
+        generation: u64,
+    ) -> Rc<RefCell<Runner>> {
         let this = Rc::new(RefCell::new(Runner {
             worker: None,
             next_id: 0,
@@ -139,6 +211,9 @@ impl Runner {
             ready: false,
             generation,
             apply,
+            state_inflight: None,
+            state_want: Vec::new(),
+            on_state,
             _closures: Vec::new(),
             ready_timeout: None,
         }));
@@ -219,6 +294,66 @@ impl Runner {
         }
     }
 
+    /// The state view waits for `wants` (computed in the worker, one request at a time, in
+    /// order); an empty list drops what was wanted (a reply still in flight is then ignored).
+    pub fn want_states(this: &Rc<RefCell<Runner>>, wants: Vec<StateWant>) {
+        let mut r = this.borrow_mut();
+        if r.state_want
+            .iter()
+            .map(|w| w.0)
+            .eq(wants.iter().map(|w| w.0))
+        {
+            return;
+        }
+        r.state_want = wants;
+        r.send_state();
+    }
+
+    /// Sends the first wanted state when no state request is in flight.
+    fn send_state(&mut self) {
+        if self.state_inflight.is_some() || !self.ready {
+            return;
+        }
+        let Some((key, text, overrides)) = self.state_want.first() else {
+            return;
+        };
+        let Some(w) = &self.worker else { return };
+        self.next_id = self.next_id.wrapping_add(1);
+        let msg = js_sys::Object::new();
+        set(&msg, "id", &JsValue::from_f64(f64::from(self.next_id)));
+        set(&msg, "kind", &JsValue::from_str("state"));
+        set(&msg, "text", &JsValue::from_str(text));
+        set(&msg, "overrides", &JsValue::from_str(overrides));
+        set(&msg, "scheme", &JsValue::from_str(key.1.name()));
+        set(&msg, "step", &JsValue::from_f64(key.2 as f64));
+        if w.post_message(&msg).is_ok() {
+            self.state_inflight = Some((self.next_id, *key));
+        }
+    }
+
+    /// A state reply: delivered if it answers the request in flight and is still wanted.
+    fn on_state_reply(this: &Rc<RefCell<Runner>>, data: &JsValue) {
+        let id = get(data, "id").as_f64().unwrap_or(-1.0);
+        let (wanted, on_state) = {
+            let mut r = this.borrow_mut();
+            let wanted = match r.state_inflight {
+                Some((iid, key)) if f64::from(iid) == id => {
+                    r.state_inflight = None;
+                    let pos = r.state_want.iter().position(|w| w.0 == key);
+                    pos.map(|p| r.state_want.remove(p).0)
+                }
+                _ => return,
+            };
+            r.send_state();
+            (wanted, r.on_state.clone())
+        };
+        let Some(key) = wanted else { return };
+        let kernel = get(data, "kernel")
+            .as_string()
+            .and_then(|j| kernel_from_json(&j));
+        on_state(key, kernel);
+    }
+
     /// The shown results are current again: drop the queued request and the in-flight result.
     pub fn cancel(this: &Rc<RefCell<Runner>>) {
         let mut r = this.borrow_mut();
@@ -243,10 +378,10 @@ impl Runner {
         let t0 = perf_now();
         let eval = evaluate(&key.0, &key.1);
         let ms = perf_now() - t0;
-        Runner::deliver(this, key, eval, ms);
+        Runner::deliver(this, key, eval, ms, false);
     }
 
-    fn deliver(this: &Rc<RefCell<Runner>>, key: RunKey, eval: Evaluated, ms: f64) {
+    fn deliver(this: &Rc<RefCell<Runner>>, key: RunKey, eval: Evaluated, ms: f64, in_worker: bool) {
         let apply = {
             let mut r = this.borrow_mut();
             r.generation += 1;
@@ -257,6 +392,7 @@ impl Runner {
             eval: Rc::new(eval),
             ms,
             generation: apply.1,
+            in_worker,
         });
     }
 
@@ -270,6 +406,11 @@ impl Runner {
                     r.send(next);
                 }
             }
+            r.send_state();
+            return;
+        }
+        if get(data, "kind").as_string().as_deref() == Some("state") {
+            Runner::on_state_reply(this, data);
             return;
         }
         probe_reply();
@@ -303,7 +444,7 @@ impl Runner {
         match report {
             Some(report) => {
                 let parse = mm_model::parse(&key.0);
-                Runner::deliver(this, key, Evaluated { parse, report }, ms);
+                Runner::deliver(this, key, Evaluated { parse, report }, ms, true);
             }
             None => Runner::run_here(this, key),
         }
@@ -311,15 +452,21 @@ impl Runner {
 
     /// The worker failed (e.g. its script did not load): run on the main thread from now on.
     fn on_worker_error(this: &Rc<RefCell<Runner>>) {
-        let key = {
+        let (key, states, on_state) = {
             let mut r = this.borrow_mut();
             if let Some(w) = r.worker.take() {
                 w.terminate();
             }
             probe_worker(false);
             let inflight = r.inflight.take().map(|(_, k)| k);
-            r.queued.take().or(inflight)
+            r.state_inflight = None;
+            let states: Vec<StateKey> = r.state_want.drain(..).map(|w| w.0).collect();
+            (r.queued.take().or(inflight), states, r.on_state.clone())
         };
+        // The state view replays on the main thread from now on.
+        for s in states {
+            on_state(s, None);
+        }
         web_sys::console::warn_1(&JsValue::from_str(
             "pinlab: the model worker failed; running the model on the main thread",
         ));

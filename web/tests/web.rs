@@ -329,3 +329,24 @@ fn worker_protocol_roundtrip() {
     let none = mm_web::evaluate(mm_web::DEFAULT_SCRIPT, &UiOverrides::default()).report;
     assert_eq!(plain.text(), none.text());
 }
+
+#[wasm_bindgen_test]
+fn worker_state_roundtrip() {
+    use mm_web::worker::{kernel_from_json, scheme_by_name, state_to_json};
+    use mm_web::UiOverrides;
+    let o = UiOverrides::default();
+    let parse = mm_model::parse(mm_web::DEFAULT_SCRIPT);
+    for &k in mm_model::SchemeKind::ALL {
+        assert_eq!(scheme_by_name(k.name()), Some(k));
+        for step in [0, 3, 1000] {
+            let json = state_to_json(mm_web::DEFAULT_SCRIPT, &o.to_json(), k.name(), step);
+            let back = kernel_from_json(&json).expect("the worker's state reads back");
+            let direct = mm_model::run::state_at(&parse.script, &o.to_model(), k, step);
+            assert!(back == direct, "state {step} under {} differs", k.name());
+        }
+    }
+    assert_eq!(
+        state_to_json(mm_web::DEFAULT_SCRIPT, "", "no-such-scheme", 0),
+        ""
+    );
+}

@@ -1,8 +1,9 @@
 //! `mm-worker`: the model in a dedicated Web Worker. Trunk builds it from `index.html`
 //! (`data-type="worker"`, `data-loader-shim`: `mm-worker_loader.js` loads `mm-worker.js` and
 //! `mm-worker_bg.wasm`); the app starts it (see `mm_web::worker`). Each message
-//! `{id, text, overrides}` is parsed and run, and answered with `{id, report, ms}`; the first
-//! message out is `{ready: true}`.
+//! `{id, text, overrides}` is parsed and run, and answered with `{id, report, ms}`; a
+//! `{id, kind: "state", ...}` message replays to a step for the state view and is answered with
+//! `{id, kind, step, kernel, ms}`. The first message out is `{ready: true}`.
 
 #[cfg(target_arch = "wasm32")]
 fn main() {
