@@ -38,40 +38,9 @@ impl Tok {
     }
 }
 
-/// Statement keywords and modifier words of the script language.
-pub const KEYWORDS: &[&str] = &[
-    "scheme",
-    "kernel",
-    "set",
-    "cost",
-    "file",
-    "mmap",
-    "read",
-    "write",
-    "gup",
-    "get",
-    "vmsplice",
-    "refs",
-    "dma",
-    "put",
-    "complete",
-    "workqueue",
-    "writeback",
-    "writeback-done",
-    "sync",
-    "reclaim",
-    "migrate",
-    "truncate",
-    "punch",
-    "fork",
-    "munmap",
-    "mprotect",
-    "exit",
-    "repeat",
-    "thread",
-    "schedule",
-    "expect",
-    "irq",
+/// Modifier words of the script language (the statement keywords come from the parser:
+/// `mm_model::script::KEYWORDS`; scheme and filesystem names from their enums).
+const MODIFIERS: &[&str] = &[
     "under",
     "shared",
     "private",
@@ -94,15 +63,15 @@ pub const KEYWORDS: &[&str] = &[
     "pinned",
     "not-pinned",
     "page",
-    "legacy",
-    "refcount",
-    "fake-vma",
-    "ext4",
-    "xfs",
-    "btrfs",
-    "tmpfs",
-    "dax",
 ];
+
+/// Is `word` highlighted as a keyword?
+pub fn is_keyword(word: &str) -> bool {
+    mm_model::script::KEYWORDS.contains(&word)
+        || MODIFIERS.contains(&word)
+        || mm_model::SchemeKind::from_name(word).is_some()
+        || mm_model::settings::FsKind::from_name(word).is_some()
+}
 
 /// Splits one line of script into highlighted tokens. Concatenating the token texts gives the
 /// line back exactly (the overlay must line up with the textarea character for character).
@@ -136,7 +105,7 @@ pub fn tokenize_line(line: &str) -> Vec<(Tok, String)> {
                 i += 1;
             }
             let word: String = chars[start..i].iter().collect();
-            if KEYWORDS.contains(&word.as_str()) {
+            if is_keyword(&word) {
                 Tok::Keyword
             } else {
                 Tok::Name
