@@ -33,17 +33,21 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    /// An error at `span` of `text`.
-    pub fn error(text: &str, span: Span, message: impl Into<String>) -> Self {
-        let (line, col) = line_col(text, span.start);
+    /// A diagnostic at `span`, which starts at 1-based `line`:`col`.
+    fn at(severity: Severity, span: Span, (line, col): (u32, u32), message: String) -> Self {
         Diagnostic {
-            severity: Severity::Error,
+            severity,
             span,
             line,
             col,
-            message: message.into(),
+            message,
             hint: None,
         }
+    }
+    /// An error at `span` of `text`.
+    pub fn error(text: &str, span: Span, message: impl Into<String>) -> Self {
+        let lc = line_col(text, span.start);
+        Diagnostic::at(Severity::Error, span, lc, message.into())
     }
     /// A warning at `span` of `text`.
     pub fn warning(text: &str, span: Span, message: impl Into<String>) -> Self {
@@ -173,15 +177,8 @@ impl<'t> LineIndex<'t> {
 
     /// An error at `span`.
     pub fn error(&self, span: Span, message: impl Into<String>) -> Diagnostic {
-        let (line, col) = self.line_col(span.start);
-        Diagnostic {
-            severity: Severity::Error,
-            span,
-            line,
-            col,
-            message: message.into(),
-            hint: None,
-        }
+        let lc = self.line_col(span.start);
+        Diagnostic::at(Severity::Error, span, lc, message.into())
     }
 
     /// A warning at `span`.

@@ -41,33 +41,14 @@ impl Tok {
 /// Modifier words of the script language (the statement keywords come from the parser:
 /// `mm_model::script::KEYWORDS`; scheme and filesystem names from their enums).
 const MODIFIERS: &[&str] = &[
-    "under",
-    "shared",
-    "private",
-    "ro",
-    "rw",
-    "fast",
-    "longterm",
-    "dirty",
-    "hold",
-    "anon",
-    "huge",
-    "all",
-    "times",
-    "pages",
-    "zone",
-    "ok",
-    "violation",
-    "no-violation",
-    "result",
-    "pinned",
-    "not-pinned",
-    "page",
+    "under", "shared", "private", "ro", "rw", "fast", "longterm", "dirty", "hold", "anon", "huge",
+    "all", "times", "pages", "zone",
 ];
 
 /// Is `word` highlighted as a keyword?
 pub fn is_keyword(word: &str) -> bool {
     mm_model::script::KEYWORDS.contains(&word)
+        || mm_model::script::EXPECT_KINDS.contains(&word)
         || MODIFIERS.contains(&word)
         || mm_model::SchemeKind::from_name(word).is_some()
         || mm_model::settings::FsKind::from_name(word).is_some()

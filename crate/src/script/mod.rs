@@ -8,7 +8,7 @@ mod parser;
 mod print;
 
 pub use ast::*;
-pub use parser::KEYWORDS;
+pub use parser::{EXPECT_KINDS, KEYWORDS};
 
 use serde::Serialize;
 

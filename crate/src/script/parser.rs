@@ -22,6 +22,18 @@ pub(super) const MAX_DEPTH: usize = 64;
 /// How many lexical errors one line reports before it gives up.
 const MAX_LEX_ERRORS_PER_LINE: usize = 8;
 
+/// The words that can follow `expect`.
+pub const EXPECT_KINDS: &[&str] = &[
+    "ok",
+    "violation",
+    "no-violation",
+    "result",
+    "pinned",
+    "not-pinned",
+    "page",
+    "cost",
+];
+
 /// Every statement keyword, for "did you mean" hints and editor highlighting.
 pub const KEYWORDS: &[&str] = &[
     "scheme",
@@ -940,70 +952,65 @@ impl<'t> LineParser<'t> {
         Some(r)
     }
 
-    /// An unsigned integer token.
-    fn int_u64(&mut self, what: &str) -> Res<u64> {
+    /// The next token, when it is an unsigned integer; otherwise `what` is missing.
+    fn int_token(&mut self, what: &str) -> Res<Token> {
         let Some(tok) = self.peek().filter(|t| t.kind == TokenKind::Int) else {
             self.missing(what);
             return None;
         };
         self.bump();
-        self.u64_of(tok)
+        Some(tok.clone())
+    }
+
+    /// An unsigned integer token.
+    fn int_u64(&mut self, what: &str) -> Res<u64> {
+        let tok = self.int_token(what)?;
+        self.u64_of(&tok)
     }
 
     /// An unsigned integer token that fits in 32 bits.
     fn int_u32(&mut self, what: &str) -> Res<u32> {
-        let Some(tok) = self.peek().filter(|t| t.kind == TokenKind::Int) else {
-            self.missing(what);
+        let tok = self.int_token(what)?;
+        self.u32_of(&tok)
+    }
+
+    /// The value of an integer token, at most `max`; `limit` says what the limit is.
+    fn uint_of(&mut self, tok: &Token, max: u64, limit: String) -> Res<u64> {
+        let text = self.tok_text(tok);
+        if tok.kind != TokenKind::Int {
+            self.err(
+                tok.span.clone(),
+                format!("expected a whole number, found `{}`", clip(text)),
+            );
             return None;
-        };
-        self.bump();
-        self.u32_of(tok)
+        }
+        match text.parse::<u64>().ok().filter(|&v| v <= max) {
+            Some(v) => Some(v),
+            None => {
+                self.err_hint(
+                    tok.span.clone(),
+                    format!("number `{}` is too large", clip(text)),
+                    limit,
+                );
+                None
+            }
+        }
     }
 
     /// The value of an integer token as `u64`.
     fn u64_of(&mut self, tok: &Token) -> Res<u64> {
-        let text = self.tok_text(tok);
-        if tok.kind != TokenKind::Int {
-            self.err(
-                tok.span.clone(),
-                format!("expected a whole number, found `{}`", clip(text)),
-            );
-            return None;
-        }
-        match text.parse::<u64>() {
-            Ok(v) => Some(v),
-            Err(_) => {
-                self.err_hint(
-                    tok.span.clone(),
-                    format!("number `{}` is too large", clip(text)),
-                    format!("the largest allowed here is {}", u64::MAX),
-                );
-                None
-            }
-        }
+        self.uint_of(
+            tok,
+            u64::MAX,
+            format!("the largest allowed here is {}", u64::MAX),
+        )
     }
 
     /// The value of an integer token as `u32`.
     fn u32_of(&mut self, tok: &Token) -> Res<u32> {
-        let text = self.tok_text(tok);
-        if tok.kind != TokenKind::Int {
-            self.err(
-                tok.span.clone(),
-                format!("expected a whole number, found `{}`", clip(text)),
-            );
-            return None;
-        }
-        match text.parse::<u32>() {
-            Ok(v) => Some(v),
-            Err(_) => {
-                self.err_hint(
-                    tok.span.clone(),
-                    format!("number `{}` is too large", clip(text)),
-                    format!("page counts and indices are at most {}", u32::MAX),
-                );
-                None
-            }
-        }
+        let limit = format!("page counts and indices are at most {}", u32::MAX);
+        self.uint_of(tok, u64::from(u32::MAX), limit)
+            .map(|v| v as u32)
     }
 
     /// A signed value (`5`, `+5`, `-5`) as `i64`.
@@ -1824,16 +1831,7 @@ impl<'t> LineParser<'t> {
 
     /// `expect ...` after the keyword, including the `under` suffix.
     fn expect(&mut self) -> Res<StmtKind> {
-        const KINDS: &[&str] = &[
-            "ok",
-            "violation",
-            "no-violation",
-            "result",
-            "pinned",
-            "not-pinned",
-            "page",
-            "cost",
-        ];
+        const KINDS: &[&str] = EXPECT_KINDS;
         let Some(tok) = self.bump() else {
             self.missing("what to expect");
             return None;
