@@ -12,7 +12,7 @@ use std::process::ExitCode;
 
 use mm_model::cost::{fmt_ps, CostTable, Primitive};
 use mm_model::settings::{CounterMode, GupFastMode, WritebackPolicy};
-use mm_model::{Duration, Era, Overrides, SchemeKind, ViolationKind};
+use mm_model::{Duration, KernelVersion, Overrides, SchemeKind, ViolationKind};
 
 /// Output width of every text output.
 pub const WIDTH: usize = 72;
@@ -53,7 +53,8 @@ Options:
   --scheme S        legacy | refcount | fake-vma | all (default all)
   --set KEY=VALUE   writeback=none|keep-dirty|bounce|wait,
                     counter=bias|exact, gup-fast=fallback|preregistered
-  --kernel ERA      2018 | 5.9 | 5.19 | 6.5
+  --kernel X.Y      kernel release whose rules apply (4.14 .. 6.18,
+                    or 2018 = 4.19)
   --cost NAME=DUR   override a cost entry, e.g. atomic=8ns (repeatable)
   --format F        text | json | markdown (default text)
 ";
@@ -80,10 +81,13 @@ mapped shared rw. --svg FILE also writes a log-log line chart.
 
 const HELP_EXPLAIN: &str = "\
 Usage: pinlab explain [NAME]
+       pinlab explain --kernel X.Y
 
 Explains a violation or event: what it means, the kernel path, the
 invariant, and an example script that raises it. Without NAME, lists
-every name.
+every name. With --kernel, lists the version-dependent mm rules in
+force in release X.Y, each with the commit that merged it, and the
+rules that release does not have yet or no longer has.
 ";
 
 const HELP_COSTS: &str = "\
@@ -213,6 +217,17 @@ pub fn parse_cost(v: &str) -> Result<(String, Duration), Usage> {
     Ok((name.to_string(), d))
 }
 
+fn kernel_version(v: &str) -> Result<KernelVersion, Usage> {
+    KernelVersion::from_name(v).ok_or_else(|| {
+        Usage(format!(
+            "bad kernel version `{v}` (a release from {} to {}, e.g. 6.1, or 2018 = {})",
+            KernelVersion::OLDEST,
+            KernelVersion::NEWEST,
+            KernelVersion::Y2018
+        ))
+    })
+}
+
 fn bad_value<'a>(what: &str, v: &str, names: impl IntoIterator<Item = &'a str>) -> Usage {
     let names: Vec<&str> = names.into_iter().collect();
     Usage(format!("bad {what} `{v}` (one of: {})", names.join(", ")))
@@ -265,12 +280,7 @@ fn cmd_run(args: &[String]) -> Result<u8, Usage> {
                     }
                 }
             }
-            "--kernel" => {
-                o.era =
-                    Some(Era::from_name(v).ok_or_else(|| {
-                        bad_value("kernel era", v, Era::ALL.iter().map(|e| e.name()))
-                    })?)
-            }
+            "--kernel" => o.era = Some(kernel_version(v)?),
             "--set" => {
                 let (key, val) = v
                     .split_once('=')
@@ -539,8 +549,15 @@ fn cmd_check(args: &[String]) -> Result<u8, Usage> {
 }
 
 fn cmd_explain(args: &[String]) -> Result<u8, Usage> {
-    let (_, pos) = split_args(args, &[])?;
+    let (opts, pos) = split_args(args, &["--kernel"])?;
     let mut out = String::new();
+    if let Some((_, v)) = opts.last() {
+        if !pos.is_empty() {
+            return Err(Usage("explain: NAME or --kernel, not both".into()));
+        }
+        print!("{}", explain_kernel(kernel_version(v)?));
+        return Ok(0);
+    }
     match pos.as_slice() {
         [] => {
             out.push_str("Violations (pinlab explain NAME):\n");
@@ -580,6 +597,37 @@ pub fn raised_under(script: &str, kind: ViolationKind) -> Vec<SchemeKind> {
         .filter(|t| t.count(kind) > 0)
         .map(|t| t.scheme)
         .collect()
+}
+
+/// The version-dependent rules of release `k`: in force, and not (yet or any more).
+fn explain_kernel(k: KernelVersion) -> String {
+    use mm_model::rules::{Rule, ALL};
+    let mut out = String::new();
+    let range = |r: &Rule| match r.until {
+        Some(u) => format!("{}..{}", r.since, u),
+        None => format!("{}+", r.since),
+    };
+    let section = |out: &mut String, title: &str, rules: &mut dyn Iterator<Item = &Rule>| {
+        let _ = writeln!(out, "{title}");
+        for r in rules {
+            let _ = writeln!(out, "  {} ({})", r.id, range(r));
+            for l in wrap("    ", "    ", r.what) {
+                let _ = writeln!(out, "{l}");
+            }
+            for l in wrap("    commit: ", "      ", r.commit) {
+                let _ = writeln!(out, "{l}");
+            }
+        }
+    };
+    let _ = writeln!(out, "Linux {k}: mm rules that depend on the release\n");
+    section(&mut out, "In force:", &mut ALL.iter().filter(|r| k.has(r)));
+    out.push('\n');
+    section(
+        &mut out,
+        "Not in force:",
+        &mut ALL.iter().filter(|r| !k.has(r)),
+    );
+    out
 }
 
 fn explain(kind: ViolationKind) -> String {

@@ -390,12 +390,16 @@ pub enum Waiter {
         /// WB_SYNC_ALL.
         sync: bool,
     },
-    /// DAX truncate / hole punch waiting in `dax_layout_busy_page`.
+    /// DAX truncate / hole punch waiting in `dax_layout_busy_page` for blocks `start..end`.
     DaxTruncate {
         /// File.
         file: FileId,
-        /// Block index.
-        index: u32,
+        /// First block.
+        start: u32,
+        /// End of the range (exclusive).
+        end: u32,
+        /// The truncate's new size; `None` for a hole punch.
+        size: Option<u32>,
     },
 }
 

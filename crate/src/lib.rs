@@ -29,6 +29,7 @@ pub mod diagnostic;
 pub mod invariants;
 pub mod itree;
 pub mod kernel;
+pub mod rules;
 pub mod run;
 pub mod scheme;
 pub mod script;
@@ -42,7 +43,7 @@ pub use kernel::Kernel;
 pub use run::{run, run_one, ExpectOutcome, Report};
 pub use scheme::SchemeKind;
 pub use script::{parse, Duration, Parse, Script};
-pub use settings::{Era, Overrides, Settings};
+pub use settings::{KernelVersion, Overrides, Settings};
 pub use trace::{Step, Trace};
 
 settings::names! {

@@ -1,4 +1,4 @@
-//! The knobs a script (or the UI, or the CLI) sets: kernel era, writeback policy, counter
+//! The knobs a script (or the UI, or the CLI) sets: kernel version, writeback policy, counter
 //! variant, GUP-fast behaviour under fake-vma, and the small closed vocabularies the language
 //! uses for filesystems and zones.
 //!
@@ -7,6 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::rules::KernelVersion;
 use crate::SchemeKind;
 
 macro_rules! names {
@@ -52,56 +53,6 @@ macro_rules! names {
     };
 }
 pub(crate) use names;
-
-names! {
-    /// Which kernel's COW / fork / unshare / FOLL_LONGTERM rules apply. The rules consult this
-    /// value (see the methods below); nothing else in the model forks on it.
-    Era { Y2018 = "2018", V5_9 = "5.9", V5_19 = "5.19", V6_5 = "6.5" }
-}
-
-impl Era {
-    /// `do_wp_page` reuse decision of this era for an anonymous page mapped read-only.
-    /// 2018: `reuse_swap_page()` — reuse iff mapcount == 1. 5.9: reuse iff refcount == 1
-    /// (09854ba94c6a). 5.19: reuse iff PageAnonExclusive, else fall back to the refcount test.
-    pub fn cow_reuse(self, mapcount: i64, refcount: i64, anon_exclusive: bool) -> bool {
-        match self {
-            Era::Y2018 => mapcount == 1,
-            Era::V5_9 => refcount == 1,
-            Era::V5_19 | Era::V6_5 => anon_exclusive || refcount == 1,
-        }
-    }
-    /// fork copies a maybe-pinned anonymous page for the child at once (70e806e4e645, 5.9).
-    pub fn fork_copies_pinned(self) -> bool {
-        self >= Era::V5_9
-    }
-    /// PageAnonExclusive exists: R/O FOLL_PIN unshares, exclusivity is tracked (5.19).
-    pub fn anon_exclusive(self) -> bool {
-        self >= Era::V5_19
-    }
-    /// FOLL_LONGTERM migrates CMA pages out before pinning (5.0,
-    /// `check_and_migrate_cma_pages`).
-    pub fn longterm_migrates_cma(self) -> bool {
-        self >= Era::V5_9
-    }
-    /// FOLL_LONGTERM migrates ZONE_MOVABLE pages out before pinning (5.13,
-    /// `check_and_migrate_movable_pages`).
-    pub fn longterm_migrates_movable(self) -> bool {
-        self >= Era::V5_19
-    }
-    /// FOLL_LONGTERM | FOLL_WRITE on a dirty-tracked file mapping is refused with EFAULT
-    /// (`writable_file_mapping_allowed`, ≈6.5).
-    pub fn longterm_refuses_file_write(self) -> bool {
-        self >= Era::V6_5
-    }
-    /// FOLL_LONGTERM without FOLL_PIN is refused with EINVAL (6.3).
-    pub fn longterm_requires_pin(self) -> bool {
-        self >= Era::V6_5
-    }
-    /// `mprotect(PROT_WRITE)` makes an exclusive anonymous PTE writable at once (6.0).
-    pub fn mprotect_maps_exclusive_writable(self) -> bool {
-        self >= Era::V6_5
-    }
-}
 
 names! {
     /// What writeback does with a page it knows is pinned (legacy cannot know).
@@ -162,8 +113,8 @@ impl Zone {
 /// caller's overrides (UI toggle, CLI flags) over those.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Settings {
-    /// Kernel era.
-    pub era: Era,
+    /// Kernel release whose rules apply.
+    pub era: KernelVersion,
     /// Writeback policy for pinned pages.
     pub writeback: WritebackPolicy,
     /// Counter variant of the refcount scheme.
@@ -184,7 +135,7 @@ pub const DEFAULT_STEPS: u64 = 1_000_000;
 impl Default for Settings {
     fn default() -> Self {
         Settings {
-            era: Era::Y2018,
+            era: KernelVersion::Y2018,
             writeback: WritebackPolicy::None,
             counter: CounterMode::Bias,
             gup_fast: GupFastMode::Fallback,
@@ -199,8 +150,8 @@ impl Default for Settings {
 pub struct Overrides {
     /// Schemes to run; empty = the script's `scheme` (or all three where the caller wants).
     pub schemes: Vec<SchemeKind>,
-    /// Kernel era.
-    pub era: Option<Era>,
+    /// Kernel release.
+    pub era: Option<KernelVersion>,
     /// Writeback policy.
     pub writeback: Option<WritebackPolicy>,
     /// Counter variant.

@@ -7,7 +7,7 @@ use std::path::Path;
 use mm_model::script::{
     Cmp, DmaDir, Expect, GupFlags, Ident, Op, PageField, PageRange, Setting, Stmt, StmtKind,
 };
-use mm_model::settings::{CounterMode, Era, FsKind, GupFastMode, WritebackPolicy, Zone};
+use mm_model::settings::{CounterMode, FsKind, GupFastMode, KernelVersion, WritebackPolicy, Zone};
 use mm_model::{parse, Duration, OpResult, SchemeKind, Script};
 use proptest::prelude::*;
 
@@ -260,7 +260,7 @@ fn scheme() -> impl Strategy<Value = SchemeKind> {
 fn settings() -> impl Strategy<Value = Vec<StmtKind>> {
     (
         scheme(),
-        prop::sample::select(Era::ALL),
+        prop::sample::select(KernelVersion::all().collect::<Vec<_>>()),
         prop::sample::select(WritebackPolicy::ALL),
         prop::sample::select(CounterMode::ALL),
         prop::sample::select(GupFastMode::ALL),

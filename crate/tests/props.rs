@@ -3,7 +3,7 @@
 //! (the ledger audit, after every step).
 
 use mm_model::run::run_one;
-use mm_model::settings::{CounterMode, Era, Settings, WritebackPolicy};
+use mm_model::settings::{CounterMode, KernelVersion, Settings, WritebackPolicy};
 use mm_model::{parse, CostTable, SchemeKind};
 use proptest::prelude::*;
 
@@ -62,12 +62,20 @@ fn op() -> impl Strategy<Value = String> {
             .prop_map(|(v, w)| format!("mprotect {v} {}", if w { "rw" } else { "ro" })),
         (vma.clone(), 0u32..4, 1i64..3).prop_map(|(v, p, n)| format!("refs {v} {p} +{n}")),
         Just("fork child".to_string()),
+        Just("child: write a".to_string()),
+        Just("child: exit".to_string()),
+        vma.clone().prop_map(|v| format!("munmap {v}")),
+        (0u32..3).prop_map(|p| format!("punch F {p}..{}", p + 1)),
     ]
 }
 
 fn script(ops: &[String]) -> String {
-    let mut s = String::from(
-        "file F ext4 pages=4\nmmap f F shared rw\nmmap a anon pages=4 rw\nmmap h anon pages=4 rw huge zone=movable\n\
+    script_on("ext4", ops)
+}
+
+fn script_on(fs: &str, ops: &[String]) -> String {
+    let mut s = format!(
+        "file F {fs} pages=4\nmmap f F shared rw\nmmap a anon pages=4 rw\nmmap h anon pages=4 rw huge zone=movable\n\
          get x a 0\nget y f 0\nget z h 0\n",
     );
     let mut forked = false;
@@ -87,7 +95,9 @@ fn script(ops: &[String]) -> String {
 
 fn settings(era: usize, wb: usize, exact: bool) -> Settings {
     Settings {
-        era: Era::ALL[era % Era::ALL.len()],
+        era: KernelVersion::all()
+            .nth(era % KernelVersion::all().count())
+            .unwrap(),
         writeback: WritebackPolicy::ALL[wb % WritebackPolicy::ALL.len()],
         counter: if exact {
             CounterMode::Exact
@@ -103,8 +113,8 @@ proptest! {
 
     /// Random operation sequences never panic, and after every step the ledger balances.
     #[test]
-    fn ledger_balances_after_every_step(ops in prop::collection::vec(op(), 1..24), era in 0usize..4, wb in 0usize..4, exact: bool) {
-        let text = script(&ops);
+    fn ledger_balances_after_every_step(ops in prop::collection::vec(op(), 1..24), era in 0usize..50, wb in 0usize..4, exact: bool, fs in prop::sample::select(&["ext4", "dax", "tmpfs", "btrfs"][..])) {
+        let text = script_on(fs, &ops);
         let parse = parse(&text);
         prop_assume!(!parse.has_errors());
         let s = settings(era, wb, exact);
@@ -121,11 +131,11 @@ proptest! {
 
     /// The same script and settings give the same trace, always.
     #[test]
-    fn runs_are_deterministic(ops in prop::collection::vec(op(), 1..30), era in 0usize..4) {
+    fn runs_are_deterministic(ops in prop::collection::vec(op(), 1..30), era in 0usize..50) {
         let text = script(&ops);
         let parse = parse(&text);
         prop_assume!(!parse.has_errors());
-        let o = mm_model::Overrides { era: Some(Era::ALL[era]), ..Default::default() };
+        let o = mm_model::Overrides { era: KernelVersion::all().nth(era), ..Default::default() };
         let a = mm_model::run(&parse.script, &o);
         let b = mm_model::run(&parse.script, &o);
         prop_assert_eq!(a.text(), b.text());

@@ -15,7 +15,7 @@ use std::rc::Rc;
 use gloo_timers::callback::Timeout;
 use mm_model::kernel::Kernel;
 
-use mm_model::settings::{CounterMode, Era, GupFastMode, WritebackPolicy};
+use mm_model::settings::{CounterMode, GupFastMode, KernelVersion, WritebackPolicy};
 use mm_model::{Overrides, Parse, Report, SchemeKind};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -59,7 +59,7 @@ impl UiOverrides {
     pub fn to_model(&self) -> Overrides {
         Overrides {
             schemes: Vec::new(),
-            era: self.era.as_deref().and_then(Era::from_name),
+            era: self.era.as_deref().and_then(KernelVersion::from_name),
             writeback: self
                 .writeback
                 .as_deref()
@@ -153,7 +153,7 @@ impl UiOverrides {
             }
         }
         Some(UiOverrides {
-            era: name("era", |s| Era::from_name(s).is_some()),
+            era: name("era", |s| KernelVersion::from_name(s).is_some()),
             writeback: name("writeback", |s| WritebackPolicy::from_name(s).is_some()),
             counter: name("counter", |s| CounterMode::from_name(s).is_some()),
             gup_fast: name("gup_fast", |s| GupFastMode::from_name(s).is_some()),

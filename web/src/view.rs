@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use mm_model::cost::fmt_ps;
 use mm_model::kernel::{Kernel, RmapEntry};
-use mm_model::settings::{CounterMode, Era, GupFastMode, WritebackPolicy};
+use mm_model::settings::{CounterMode, GupFastMode, KernelVersion, WritebackPolicy};
 use mm_model::trace::{Change, StepKind};
 use mm_model::{Parse, Report, SchemeKind, Step, Trace};
 use yew::prelude::*;
@@ -96,13 +96,13 @@ pub fn settings(
     let s = &report.settings;
     let sel = |id: &'static str,
                which: &'static str,
-               names: Vec<&'static str>,
+               names: Vec<String>,
                cur: &Option<String>,
-               eff: &'static str| {
+               eff: String| {
         let on = on.clone();
         let onchange = Callback::from(move |e: Event| on.emit((which, crate::select_value(&e))));
         let opts = names.into_iter().map(|n| {
-            html! { <option value={n} selected={cur.as_deref() == Some(n)}>{ n }</option> }
+            html! { <option value={n.clone()} selected={cur.as_deref() == Some(n.as_str())}>{ n }</option> }
         });
         html! {
             <label>{ which }{ " " }
@@ -121,10 +121,10 @@ pub fn settings(
                     title="clear every settings and cost-table override (kept in this browser)">{ "reset overrides" }</button>
                 if !o.is_empty() { <span id="overrides-note" class="note-inline">{ "overrides active (saved in this browser)" }</span> }
             </h2>
-            { sel("set-kernel", "kernel", Era::ALL.iter().map(|e| e.name()).collect(), &o.era, s.era.name()) }
-            { sel("set-writeback", "writeback", WritebackPolicy::ALL.iter().map(|e| e.name()).collect(), &o.writeback, s.writeback.name()) }
-            { sel("set-counter", "counter", CounterMode::ALL.iter().map(|e| e.name()).collect(), &o.counter, s.counter.name()) }
-            { sel("set-gup-fast", "gup-fast", GupFastMode::ALL.iter().map(|e| e.name()).collect(), &o.gup_fast, s.gup_fast.name()) }
+            { sel("set-kernel", "kernel", KernelVersion::PRESETS.iter().map(|e| e.to_string()).collect(), &o.era, s.era.to_string()) }
+            { sel("set-writeback", "writeback", WritebackPolicy::ALL.iter().map(|e| e.name().to_string()).collect(), &o.writeback, s.writeback.name().to_string()) }
+            { sel("set-counter", "counter", CounterMode::ALL.iter().map(|e| e.name().to_string()).collect(), &o.counter, s.counter.name().to_string()) }
+            { sel("set-gup-fast", "gup-fast", GupFastMode::ALL.iter().map(|e| e.name().to_string()).collect(), &o.gup_fast, s.gup_fast.name().to_string()) }
             <div class="equiv">
                 <span>{ "as script lines:" }</span>
                 <pre id="settings-script">{ if lines.is_empty() { "(none: the script's own settings)".to_string() } else { lines.join("\n") } }</pre>

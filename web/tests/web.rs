@@ -193,7 +193,7 @@ fn overrides_json_roundtrip() {
     assert!(empty.is_empty());
     assert_eq!(UiOverrides::from_json(&empty.to_json()), Some(empty));
     let mut o = UiOverrides {
-        era: Some(mm_model::settings::Era::ALL[0].name().to_string()),
+        era: Some(mm_model::settings::KernelVersion::PRESETS[0].to_string()),
         writeback: Some(
             mm_model::settings::WritebackPolicy::ALL[0]
                 .name()

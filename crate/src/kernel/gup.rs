@@ -12,6 +12,7 @@ use super::{
 };
 use crate::cost::{itree_visits, Primitive};
 use crate::invariants::ViolationKind;
+use crate::rules;
 use crate::scheme::{FastPath, Weight, GET_WEIGHT};
 use crate::script::{DmaDir, GupFlags, PageRange};
 use crate::settings::Zone;
@@ -144,7 +145,7 @@ impl Kernel {
             Backing::Anon { .. } => None,
         };
         if fl.longterm {
-            if api0 == Api::Get && era.longterm_requires_pin() {
+            if api0 == Api::Get && era.has(&rules::LONGTERM_REQUIRES_PIN) {
                 return Err(OpResult::Einval);
             }
             if let Some((f, shared)) = file {
@@ -152,7 +153,11 @@ impl Kernel {
                 if fs.dax() {
                     return Err(OpResult::Eopnotsupp);
                 }
-                if era.longterm_refuses_file_write() && fl.write && shared && fs.dirty_tracking() {
+                if era.has(&rules::LONGTERM_REFUSES_FILE_WRITE)
+                    && fl.write
+                    && shared
+                    && fs.dirty_tracking()
+                {
                     return Err(OpResult::Efault);
                 }
             }
@@ -259,7 +264,9 @@ impl Kernel {
             (call.flags.longterm && call.flags.write, v.backing)
         {
             // gup_fast_folio_allowed(): only anon, shmem and hugetlb for LONGTERM writes (6.5).
-            if era.longterm_refuses_file_write() && self.files[file as usize].fs.dirty_tracking() {
+            if era.has(&rules::LONGTERM_REFUSES_FILE_WRITE)
+                && self.files[file as usize].fs.dirty_tracking()
+            {
                 return false;
             }
         }
@@ -313,8 +320,8 @@ impl Kernel {
             return pfn;
         }
         let migrates = match zone {
-            Zone::Cma => era.longterm_migrates_cma(),
-            Zone::Movable => era.longterm_migrates_movable(),
+            Zone::Cma => era.has(&rules::LONGTERM_MIGRATES_CMA),
+            Zone::Movable => era.has(&rules::LONGTERM_MIGRATES_MOVABLE),
             Zone::Normal => false,
         };
         if migrates {
@@ -688,16 +695,27 @@ impl Kernel {
                         None => {}
                     }
                 }
-                Waiter::DaxTruncate { file, index } => {
-                    let pfn = self.files[file as usize].cache.get(&index).copied();
-                    match pfn {
-                        Some(pfn) if self.pages[pfn as usize].refcount > 1 => self.waiters.push(w),
-                        Some(pfn) => {
-                            cx.notes
-                                .push(format!("dax_layout_busy_page: p{pfn} idle, block freed"));
-                            self.free_dax_block(cx, file, index);
-                        }
-                        None => {}
+                Waiter::DaxTruncate {
+                    file,
+                    start,
+                    end,
+                    size,
+                } => {
+                    let busy = self.files[file as usize]
+                        .cache
+                        .range(start..end)
+                        .any(|(_, &p)| self.pages[p as usize].refcount > 1);
+                    if busy {
+                        self.waiters.push(w);
+                        continue;
+                    }
+                    cx.notes.push(format!(
+                        "dax_layout_busy_page: {}:{start}..{end} idle, the truncate completes",
+                        self.files[file as usize].name
+                    ));
+                    match size {
+                        Some(size) => self.finish_truncate(cx, file, size),
+                        None => self.punch(cx, file, start..end),
                     }
                 }
             }
@@ -748,9 +766,11 @@ impl Kernel {
                         self.files[file as usize].name
                     )
                 }
-                Waiter::DaxTruncate { file, index } => {
+                Waiter::DaxTruncate {
+                    file, start, end, ..
+                } => {
                     format!(
-                        "truncate of DAX {}:{index} waits in dax_layout_busy_page forever",
+                        "truncate of DAX {}:{start}..{end} waits in dax_layout_busy_page forever",
                         self.files[file as usize].name
                     )
                 }

@@ -11,6 +11,7 @@ use super::{
 use crate::cost::{itree_visits, Primitive};
 use crate::invariants::ViolationKind;
 use crate::kernel::RmapEntry;
+use crate::rules;
 use crate::settings::{FsKind, Zone};
 use crate::OpResult;
 
@@ -447,7 +448,9 @@ impl Kernel {
         p.version += 1;
         let (v, owner) = (p.version, p.owner);
         if let Owner::Dax { file, index } = owner {
-            self.files[file as usize].disk[index as usize] = v;
+            if let Some(d) = self.files[file as usize].disk.get_mut(index as usize) {
+                *d = v;
+            }
         }
     }
 
@@ -523,7 +526,7 @@ impl Kernel {
         let era = self.settings.era;
         let pinned =
             self.procs[parent as usize].has_pinned && self.maybe_dma_pinned(pfn) == Some(true);
-        if era.fork_copies_pinned() && pinned {
+        if era.has(&rules::FORK_COPIES_PINNED) && pinned {
             // copy_present_page(): "Page may be pinned, we have to copy" — the child gets a copy,
             // the parent keeps the pinned page writable.
             cx.charge(Primitive::CopyPage, 1);
@@ -577,7 +580,7 @@ impl Kernel {
     pub fn mprotect(&mut self, cx: &mut StepCx, vma: VmaId, writable: bool) {
         self.rwsem(cx, "mmap_lock");
         self.vmas[vma as usize].writable = writable;
-        let direct = writable && self.settings.era.mprotect_maps_exclusive_writable();
+        let direct = writable && self.settings.era.has(&rules::MPROTECT_EXCLUSIVE_WRITABLE);
         for i in 0..self.vmas[vma as usize].pages {
             if let Some(Pte::Present { pfn, write, .. }) = self.vmas[vma as usize].ptes[i as usize]
             {

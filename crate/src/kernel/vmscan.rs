@@ -431,21 +431,71 @@ impl Kernel {
     /// `truncate FILE PAGES`.
     pub fn truncate(&mut self, cx: &mut StepCx, file: FileId, pages: u32) {
         let old = self.files[file as usize].size;
-        if pages >= old {
-            let f = &mut self.files[file as usize];
-            f.size = pages;
-            f.disk.resize(pages as usize, 0);
+        if pages < old && !self.dax_layout_idle(cx, file, pages..old, Some(pages)) {
             return;
         }
-        self.drop_range(cx, file, pages..old);
+        self.finish_truncate(cx, file, pages);
+    }
+
+    /// The second half of a truncate: drop the pages past the new end, set `i_size`.
+    pub(crate) fn finish_truncate(&mut self, cx: &mut StepCx, file: FileId, pages: u32) {
+        let old = self.files[file as usize].size;
+        if pages < old {
+            self.drop_range(cx, file, pages..old);
+        }
         let f = &mut self.files[file as usize];
         f.size = pages;
-        f.disk.truncate(pages as usize);
+        f.disk.resize(pages as usize, 0);
     }
 
     /// `punch FILE RANGE`.
     pub fn punch(&mut self, cx: &mut StepCx, file: FileId, range: Range<u32>) {
-        self.drop_range(cx, file, range);
+        if self.dax_layout_idle(cx, file, range.clone(), None) {
+            self.drop_range(cx, file, range);
+        }
+    }
+
+    /// DAX only: the filesystem's break-layouts step (`ext4_break_layouts`,
+    /// `xfs_break_dax_layouts`) unmaps the range, then waits in `dax_layout_busy_page` until no
+    /// block in it is referenced beyond its own reference. `false` = the truncate (or punch,
+    /// `size` None) blocks on a busy block; it completes when the last reference drops, and
+    /// `i_size` does not change before then.
+    fn dax_layout_idle(
+        &mut self,
+        cx: &mut StepCx,
+        file: FileId,
+        range: Range<u32>,
+        size: Option<u32>,
+    ) -> bool {
+        if !self.files[file as usize].fs.dax() {
+            return true;
+        }
+        let blocks: Vec<Pfn> = self.files[file as usize]
+            .cache
+            .range(range.start..range.end)
+            .map(|(_, &p)| p)
+            .collect();
+        for &pfn in &blocks {
+            self.charge_rmap_walk(cx, pfn);
+            for (v, i) in self.mappings_of(pfn) {
+                self.zap_pte(cx, v, i);
+            }
+        }
+        let busy = blocks
+            .iter()
+            .find(|&&p| self.pages[p as usize].refcount > 1);
+        let Some(&pfn) = busy else {
+            return true;
+        };
+        self.might_sleep(cx, "dax_layout_busy_page wait");
+        cx.note(|| format!("dax_layout_busy_page: p{pfn} is referenced: the truncate waits"));
+        self.waiters.push(Waiter::DaxTruncate {
+            file,
+            start: range.start,
+            end: range.end,
+            size,
+        });
+        false
     }
 
     fn drop_range(&mut self, cx: &mut StepCx, file: FileId, range: Range<u32>) {
@@ -466,14 +516,7 @@ impl Kernel {
                 self.zap_pte(cx, v, i);
             }
             if dax {
-                if self.pages[pfn as usize].refcount > 1 {
-                    cx.note(|| {
-                        format!("dax_layout_busy_page: p{pfn} is referenced: truncate waits")
-                    });
-                    self.waiters.push(Waiter::DaxTruncate { file, index });
-                } else {
-                    self.free_dax_block(cx, file, index);
-                }
+                self.free_dax_block(cx, file, index);
                 continue;
             }
             cx.charge(Primitive::PageLock, 1);

@@ -9,7 +9,7 @@ use std::ops::Range;
 
 use serde::Serialize;
 
-use crate::settings::{CounterMode, Era, FsKind, GupFastMode, WritebackPolicy, Zone};
+use crate::settings::{CounterMode, FsKind, GupFastMode, KernelVersion, WritebackPolicy, Zone};
 use crate::SchemeKind;
 
 /// A byte range into the script text.
@@ -118,8 +118,8 @@ pub struct Script {
 pub enum StmtKind {
     /// `scheme legacy|refcount|fake-vma`
     Scheme(SchemeKind),
-    /// `kernel 2018|5.9|5.19|6.5`
-    Kernel(Era),
+    /// `kernel X.Y` (or `2018`)
+    Kernel(KernelVersion),
     /// `set KEY=VALUE`
     Set(Setting),
     /// `cost NAME=DURATION ...`

@@ -13,7 +13,9 @@ use crate::script::{
     Cmp, DmaDir, Duration, Expect, GupFlags, Ident, Op, PageField, PageRange, Script, Setting,
     Span, Stmt, StmtKind,
 };
-use crate::settings::{CounterMode, Era, FsKind, GupFastMode, WritebackPolicy, Zone, MAX_STEPS};
+use crate::settings::{
+    CounterMode, FsKind, GupFastMode, KernelVersion, WritebackPolicy, Zone, MAX_STEPS,
+};
 use crate::{Diagnostic, OpResult, SchemeKind};
 
 /// How deep `repeat` blocks may nest (a `thread` block counts as one level).
@@ -945,11 +947,35 @@ impl<'t> LineParser<'t> {
         None
     }
 
-    /// `kernel` operand: an era token (`2018`, `5.9`, ...).
-    fn era(&mut self) -> Res<Era> {
-        let r = self.enum_operand("kernel era", Era::ALL, Era::name, Era::from_name)?;
+    /// `kernel` operand: a release `X.Y` (4.14 to the newest modelled) or `2018`.
+    fn era(&mut self) -> Res<KernelVersion> {
+        let Some(tok) = self.peek() else {
+            self.missing("a kernel version");
+            return None;
+        };
+        self.bump();
+        let text = self.tok_text(tok);
+        let Some(k) = KernelVersion::from_name(text) else {
+            let names: Vec<String> = KernelVersion::PRESETS
+                .iter()
+                .map(|k| k.to_string())
+                .collect();
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            self.err_hint(
+                tok.span.clone(),
+                format!("unknown kernel version `{}`", clip(text)),
+                format!(
+                    "a release from {} to {} such as {}, or 2018 (= {})",
+                    KernelVersion::OLDEST,
+                    KernelVersion::NEWEST,
+                    names.join(", "),
+                    KernelVersion::Y2018
+                ),
+            );
+            return None;
+        };
         self.end_of_line()?;
-        Some(r)
+        Some(k)
     }
 
     /// The next token, when it is an unsigned integer; otherwise `what` is missing.
