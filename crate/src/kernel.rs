@@ -91,6 +91,9 @@ pub enum Owner {
         /// Block index.
         index: u32,
     },
+    /// The shared zero page (`ZERO_PAGE(0)`): read faults on never-written private anonymous
+    /// memory map it; its PTEs are special (no mapcount, no reference).
+    Zero,
     /// A freed DAX block (reallocated to someone else).
     DaxFreed {
         /// File it left.
@@ -160,6 +163,10 @@ impl Page {
     pub fn pte_maps(&self) -> i64 {
         self.mapcount - self.fake_maps
     }
+    /// Is this the shared zero page?
+    pub fn is_zero(&self) -> bool {
+        self.owner == Owner::Zero
+    }
     /// Is this a large folio (has `_pincount`)?
     pub fn large(&self) -> bool {
         self.order > 0
@@ -171,7 +178,7 @@ impl Page {
             | Owner::Orphan { file, index }
             | Owner::Dax { file, index }
             | Owner::DaxFreed { file, index } => Some((file, index)),
-            Owner::Anon { .. } => None,
+            Owner::Anon { .. } | Owner::Zero => None,
         }
     }
 }
@@ -466,6 +473,9 @@ pub struct Kernel {
     pub ctx: Context,
     /// State-style findings currently true, so they are raised once when they become true.
     pub latched: BTreeSet<(ViolationKind, Pfn)>,
+    /// The shared zero page, once something mapped it.
+    #[serde(default)]
+    pub zero_pfn: Option<Pfn>,
 }
 
 /// What one step did: its result, costs, findings, notes and the pages it touched.
@@ -609,6 +619,7 @@ impl Kernel {
             vmstat: Vmstat::default(),
             ctx: Context::Process,
             latched: BTreeSet::new(),
+            zero_pfn: None,
         }
     }
 

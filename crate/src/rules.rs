@@ -174,9 +174,9 @@ rules! {
         "84209e87c696 (mm/gup: reliable R/O long-term pinning in COW mappings)",
         "gup_must_unshare: a R/O FOLL_LONGTERM pin in a COW (private) mapping unshares any page that is not exclusive anon — the shared zeropage, a page-cache page — and pins the exclusive anon copy";
     /// FOLL_LONGTERM without FOLL_PIN is refused with `-EINVAL`.
-    LONGTERM_REQUIRES_PIN = "longterm-requires-pin", v(6, 3), None,
-        "d64e2dbc33a1 (mm/gup: simplify the external interface functions and consolidate invariants)",
-        "is_valid_gup_args: FOLL_LONGTERM without FOLL_PIN is -EINVAL, before any VMA is looked at";
+    LONGTERM_REQUIRES_PIN = "longterm-requires-pin", v(6, 1), None,
+        "f6d299ec39d8 (mm/gup.c: don't pass gup_flags to check_and_migrate_movable_pages()); 6.3 moved the check into is_valid_gup_args (d64e2dbc33a1, mm/gup: simplify the external interface functions and consolidate invariants)",
+        "__gup_longterm_locked: FOLL_LONGTERM without FOLL_PIN is -EINVAL (WARN_ON), before any VMA is looked at";
     /// Pinning the shared zeropage takes no pin.
     ZEROPAGE_NOT_PINNED = "zeropage-not-pinned", v(6, 5), None,
         "c8070b787519 (mm: Don't pin ZERO_PAGE in pin_user_pages())",

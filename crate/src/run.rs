@@ -711,7 +711,9 @@ impl Runner<'_> {
                 } else {
                     GupKind::Get
                 };
-                if let Some((v, r)) = self.range(proc_, vma, *range) {
+                if let Err(e) = self.k.gup_args_valid(kind, *flags) {
+                    self.cx.fail(e);
+                } else if let Some((v, r)) = self.range(proc_, vma, *range) {
                     let call = GupCall {
                         name: &handle.name,
                         proc_,
@@ -833,14 +835,15 @@ impl Runner<'_> {
     }
 
     /// The page mapped at `vma` page `idx` of `main`.
-    fn page_at(&self, vma: &Ident, idx: u32) -> Result<u32, String> {
+    /// The VMA (of `main`) and the page mapped at `idx`.
+    fn page_at(&self, vma: &Ident, idx: u32) -> Result<(u32, u32), String> {
         let v = self
             .k
             .vma_id(0, &vma.name)
             .ok_or_else(|| format!("{} is not mapped", vma.name))?;
         match self.k.vmas[v as usize].ptes.get(idx as usize) {
-            Some(Some(Pte::Present { pfn, .. })) => Ok(*pfn),
-            Some(Some(Pte::Swap { pfn: Some(pfn), .. })) => Ok(*pfn),
+            Some(Some(Pte::Present { pfn, .. })) => Ok((v, *pfn)),
+            Some(Some(Pte::Swap { pfn: Some(pfn), .. })) => Ok((v, *pfn)),
             _ => Err(format!("{} page {idx} is not present", vma.name)),
         }
     }
@@ -886,7 +889,7 @@ impl Runner<'_> {
                 format!("result {}", self.last_result),
             ),
             Expect::Pinned { vma, page, pinned } => match self.page_at(vma, *page) {
-                Ok(pfn) => {
+                Ok((_, pfn)) => {
                     let ans = self.k.maybe_dma_pinned(pfn);
                     let obs = match ans {
                         None => "the scheme cannot tell (treated as not pinned)".to_string(),
@@ -898,25 +901,34 @@ impl Runner<'_> {
                 Err(msg) => (false, msg),
             },
             Expect::Page { vma, page, fields } => match self.page_at(vma, *page) {
-                Ok(pfn) => {
+                Ok((vma_id, pfn)) => {
                     let p = &self.k.pages[pfn as usize];
                     let mut ok = true;
                     let mut obs = Vec::new();
+                    let yes_no = |b: bool| if b { "yes" } else { "no" };
                     for f in fields {
-                        let (name, got, want) = match *f {
-                            PageField::Refcount(n) => ("refcount", p.refcount, n),
-                            PageField::Mapcount(n) => ("mapcount", p.mapcount, n),
-                            PageField::Pincount(n) => ("pincount", p.pincount, n),
-                            PageField::Dirty(d) => {
-                                ("dirty", i64::from(p.flags.dirty), i64::from(d))
+                        let (got, want) = match *f {
+                            PageField::Refcount(n) => {
+                                (format!("refcount={}", p.refcount), n == p.refcount)
                             }
+                            PageField::Mapcount(n) => {
+                                let m = self.k.page_mapcount(vma_id, *page, pfn);
+                                (format!("mapcount={m}"), n == m)
+                            }
+                            PageField::Pincount(n) => {
+                                (format!("pincount={}", p.pincount), n == p.pincount)
+                            }
+                            PageField::Dirty(d) => (
+                                format!("dirty={}", yes_no(p.flags.dirty)),
+                                d == p.flags.dirty,
+                            ),
+                            PageField::Zeropage(z) => (
+                                format!("zeropage={}", yes_no(p.is_zero())),
+                                z == p.is_zero(),
+                            ),
                         };
-                        ok &= got == want;
-                        obs.push(if name == "dirty" {
-                            format!("dirty={}", if got == 1 { "yes" } else { "no" })
-                        } else {
-                            format!("{name}={got}")
-                        });
+                        ok &= want;
+                        obs.push(got);
                     }
                     (ok, obs.join(" "))
                 }

@@ -103,7 +103,9 @@ impl Kernel {
             while i < v.pages {
                 let unit = self.chunk(vid as u32, i);
                 if let Some(Pte::Present { pfn, .. }) = v.ptes[i as usize] {
-                    pte[pfn as usize] += 1;
+                    if !self.pages[pfn as usize].is_zero() {
+                        pte[pfn as usize] += 1;
+                    }
                 }
                 i = unit.end;
             }
@@ -115,18 +117,13 @@ impl Kernel {
             let live = matches!(h.state, HandleState::Live | HandleState::Completing);
             if !live {
                 if h.leaked && h.api == Api::Pin {
-                    pinned_pages += h.pages.len() as u64 * h.times;
+                    pinned_pages += self.foll_pins(h.api, &h.pages) * h.times;
                 }
                 continue;
             }
-            if h.api == Api::Pin {
-                pinned_pages += h.pages.len() as u64 * h.times;
-            }
+            pinned_pages += self.foll_pins(h.api, &h.pages) * h.times;
             for &pfn in &h.pages {
-                let w = match h.api {
-                    Api::Get => crate::scheme::GET_WEIGHT,
-                    _ => self.ops().pin_weight(self, &self.pages[pfn as usize]),
-                };
+                let w = self.weight(h.api, pfn);
                 let t = h.times as i64;
                 refs[pfn as usize] += w.refcount * t;
                 maps[pfn as usize] += w.mapcount * t;
@@ -153,6 +150,7 @@ impl Kernel {
                 _ => 0,
             };
             let want_ref = cached
+                + i64::from(p.is_zero())
                 + i64::from(p.flags.buffers)
                 + pte[i]
                 + i64::from(p.flags.swapcache)

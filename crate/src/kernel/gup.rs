@@ -51,11 +51,33 @@ pub struct GupCall<'a> {
 }
 
 impl Kernel {
-    fn weight(&self, api: Api, pfn: Pfn) -> Weight {
+    /// What one hold through `api` weighs on `pfn`. From 6.5 a pin of the shared zero page
+    /// weighs nothing (c8070b787519): try_grab_folio and the unpin skip it.
+    pub(crate) fn weight(&self, api: Api, pfn: Pfn) -> Weight {
+        let page = &self.pages[pfn as usize];
         match api {
             Api::Get => GET_WEIGHT,
-            Api::Pin | Api::Fake(_) => self.ops().pin_weight(self, &self.pages[pfn as usize]),
+            _ if page.is_zero() && self.settings.era.has(&rules::ZEROPAGE_NOT_PINNED) => Weight {
+                refcount: 0,
+                pincount: 0,
+                mapcount: 0,
+                acquire_atomics: 0,
+                release_atomics: 0,
+            },
+            Api::Pin | Api::Fake(_) => self.ops().pin_weight(self, page),
         }
+    }
+
+    /// How many of `pages` count in `nr_foll_pin_*` when held through `api` (FOLL_PIN only; the
+    /// zero page not from 6.5).
+    pub(crate) fn foll_pins(&self, api: Api, pages: &[Pfn]) -> u64 {
+        if api != Api::Pin {
+            return 0;
+        }
+        let zero = self
+            .zero_pfn
+            .filter(|_| self.settings.era.has(&rules::ZEROPAGE_NOT_PINNED));
+        pages.iter().filter(|&&p| Some(p) != zero).count() as u64
     }
 
     /// Runs a `gup` / `get` / `vmsplice` statement.
@@ -124,6 +146,19 @@ impl Kernel {
         }
     }
 
+    /// Argument validation, before any VMA is looked at: FOLL_LONGTERM without FOLL_PIN is
+    /// -EINVAL from 6.1 (`__gup_longterm_locked`'s WARN_ON; `is_valid_gup_args` from 6.3).
+    pub fn gup_args_valid(&self, kind: GupKind, flags: GupFlags) -> Result<(), OpResult> {
+        let foll_get = match kind {
+            GupKind::Pin => self.ops().pin_api() == Api::Get,
+            GupKind::Get | GupKind::Vmsplice => true,
+        };
+        if flags.longterm && foll_get && self.settings.era.has(&rules::LONGTERM_REQUIRES_PIN) {
+            return Err(OpResult::Einval);
+        }
+        Ok(())
+    }
+
     fn gup_pages(
         &mut self,
         cx: &mut StepCx,
@@ -132,35 +167,35 @@ impl Kernel {
     ) -> Result<(Vec<Pfn>, Api), OpResult> {
         let era = self.settings.era;
         let fl = call.flags;
+        self.gup_args_valid(call.kind, fl)?;
         let v = &self.vmas[call.vma as usize];
-        // check_vma_flags().
         if !v.live {
-            return Err(OpResult::Efault);
+            return Err(OpResult::Efault); // find_vma: no VMA
         }
-        if fl.write && !v.writable {
-            return Err(OpResult::Efault);
+        let (writable, backing) = (v.writable, v.backing);
+        let fsdax =
+            matches!(backing, Backing::File { file, .. } if self.files[file as usize].fs.dax());
+        let dax_refused = fl.longterm && fsdax;
+        // check_vma_flags, in the kernel's order: fsdax + FOLL_LONGTERM (5.11+: here; before,
+        // __gup_longterm_locked refused after the GUP), then the write checks.
+        if dax_refused && era.has(&rules::FSDAX_IN_CHECK_VMA_FLAGS) {
+            return Err(OpResult::Eopnotsupp);
         }
-        let file = match v.backing {
-            Backing::File { file, shared, .. } => Some((file, shared)),
-            Backing::Anon { .. } => None,
-        };
-        if fl.longterm {
-            if api0 == Api::Get && era.has(&rules::LONGTERM_REQUIRES_PIN) {
-                return Err(OpResult::Einval);
-            }
-            if let Some((f, shared)) = file {
-                let fs = self.files[f as usize].fs;
-                if fs.dax() {
-                    return Err(OpResult::Eopnotsupp);
-                }
-                if era.has(&rules::LONGTERM_REFUSES_FILE_WRITE)
-                    && fl.write
-                    && shared
-                    && fs.dirty_tracking()
-                {
-                    return Err(OpResult::Efault);
+        if fl.write && fl.longterm && era.has(&rules::LONGTERM_REFUSES_FILE_WRITE) {
+            if let Backing::File {
+                file, shared: true, ..
+            } = backing
+            {
+                if self.files[file as usize].fs.dirty_tracking() {
+                    return Err(OpResult::Efault); // writable_file_mapping_allowed
                 }
             }
+        }
+        if fl.write && !writable {
+            return Err(OpResult::Efault);
+        }
+        if dax_refused {
+            return Err(OpResult::Eopnotsupp); // check_dax_vmas after the GUP (before 5.11)
         }
         let mut api = api0;
         let mut fast_done = false;
@@ -204,11 +239,11 @@ impl Kernel {
         let mut idx = call.range.start;
         while idx < call.range.end {
             let mut pfn = self.fault(cx, call.vma, idx, fl.write)?;
-            if !fast_done && api0 != Api::Get && !fl.write && era.anon_exclusive() {
-                pfn = self.unshare_if_shared(cx, call.vma, idx, pfn)?;
+            if !fast_done && api0 != Api::Get && !fl.write {
+                pfn = self.unshare_if_shared(cx, call.vma, idx, pfn, fl.longterm);
             }
             if fl.longterm {
-                pfn = self.longterm_placement(cx, call, pfn);
+                pfn = self.longterm_placement(cx, call, pfn)?;
             }
             let unit = self.chunk(call.vma, idx);
             let end = unit.end.min(call.range.end);
@@ -245,9 +280,7 @@ impl Kernel {
         self.ops().end_pin(self, cx, api, held, calls);
         if api != Api::Get {
             self.procs[call.proc_ as usize].has_pinned = true;
-            if api == Api::Pin {
-                self.vmstat.nr_foll_pin_acquired += held as u64;
-            }
+            self.vmstat.nr_foll_pin_acquired += self.foll_pins(api, &pages) * calls;
         }
         if calls == 0 {
             return Err(OpResult::Enomem);
@@ -275,49 +308,68 @@ impl Kernel {
                 let p = &self.pages[pfn as usize];
                 let unshare = api != Api::Get
                     && !call.flags.write
-                    && era.anon_exclusive()
-                    && matches!(p.owner, Owner::Anon { .. })
-                    && !p.flags.anon_exclusive;
+                    && self.must_unshare(call.vma, pfn, call.flags.longterm);
                 let unpinnable = call.flags.longterm && p.zone.longterm_unpinnable();
-                (write || !call.flags.write) && !unshare && !unpinnable && !p.freed
+                // The zero page's PTE is special: GUP-fast leaves it to the slow path.
+                (write || !call.flags.write) && !unshare && !unpinnable && !p.freed && !p.is_zero()
             }
             _ => false,
         })
     }
 
-    /// 5.19+: an R/O FOLL_PIN on a possibly shared anonymous page unshares it first
-    /// (`gup_must_unshare`, FAULT_FLAG_UNSHARE).
+    /// `gup_must_unshare` for a R/O FOLL_PIN: from 5.19 a possibly shared anonymous page;
+    /// from 6.2, under FOLL_LONGTERM in a COW (private) mapping, also any page that is not
+    /// anonymous — the shared zero page, a page-cache page (84209e87c696).
+    fn must_unshare(&self, vma: VmaId, pfn: Pfn, longterm: bool) -> bool {
+        let era = self.settings.era;
+        let p = &self.pages[pfn as usize];
+        if matches!(p.owner, Owner::Anon { .. }) {
+            return era.anon_exclusive() && !p.flags.anon_exclusive;
+        }
+        let cow_mapping = !matches!(
+            self.vmas[vma as usize].backing,
+            Backing::File { shared: true, .. }
+        );
+        longterm && cow_mapping && era.has(&rules::RO_LONGTERM_UNSHARE_COW)
+    }
+
+    /// A R/O FOLL_PIN that must unshare (`gup_must_unshare`) triggers FAULT_FLAG_UNSHARE: an
+    /// anonymous page that turns out exclusive is marked so; anything else is replaced by an
+    /// exclusive anonymous copy, mapped read-only, which is what gets pinned.
     fn unshare_if_shared(
         &mut self,
         cx: &mut StepCx,
         vma: VmaId,
         idx: u32,
         pfn: Pfn,
-    ) -> Result<Pfn, OpResult> {
+        longterm: bool,
+    ) -> Pfn {
+        if !self.must_unshare(vma, pfn, longterm) {
+            return pfn;
+        }
         let p = &self.pages[pfn as usize];
-        if !matches!(p.owner, Owner::Anon { .. }) || p.flags.anon_exclusive {
-            return Ok(pfn);
-        }
-        if p.mapcount == 1 && p.refcount == 1 {
+        if matches!(p.owner, Owner::Anon { .. }) && p.mapcount == 1 && p.refcount == 1 {
             self.pg(cx, pfn).flags.anon_exclusive = true;
-            return Ok(pfn);
+            return pfn;
         }
-        cx.notes
-            .push(format!("unshare: R/O pin on shared p{pfn} copies it"));
-        let writable = self.vmas[vma as usize].writable;
-        self.vmas[vma as usize].writable = true;
-        let r = self.fault(cx, vma, idx, true);
-        self.vmas[vma as usize].writable = writable;
-        r
+        let new = self.cow_copy(cx, vma, idx, pfn, true, true);
+        cx.note(|| format!("unshare: R/O pin of p{pfn} takes an exclusive copy p{new}"));
+        new
     }
 
-    /// FOLL_LONGTERM placement (`check_and_migrate_movable_pages`): migrate first where the era
-    /// does, otherwise flag I14.
-    fn longterm_placement(&mut self, cx: &mut StepCx, call: &GupCall<'_>, pfn: Pfn) -> Pfn {
+    /// FOLL_LONGTERM placement (`check_and_migrate_movable_pages`): migrate first where the
+    /// release does; when that migration fails, fail the GUP (5.13+) or pin in place and flag
+    /// I14 (before).
+    fn longterm_placement(
+        &mut self,
+        cx: &mut StepCx,
+        call: &GupCall<'_>,
+        pfn: Pfn,
+    ) -> Result<Pfn, OpResult> {
         let era = self.settings.era;
         let zone = self.pages[pfn as usize].zone;
         if !zone.longterm_unpinnable() {
-            return pfn;
+            return Ok(pfn);
         }
         let migrates = match zone {
             Zone::Cma => era.has(&rules::LONGTERM_MIGRATES_CMA),
@@ -331,8 +383,15 @@ impl Kernel {
                         "FOLL_LONGTERM: p{pfn} ({zone}) migrated to p{new} (normal) before pinning"
                     )
                 });
-                return new;
+                return Ok(new);
             }
+            if era.has(&rules::LONGTERM_MIGRATION_ENOMEM) {
+                cx.note(|| {
+                    format!("FOLL_LONGTERM: p{pfn} ({zone}) cannot migrate: -ENOMEM, nothing held")
+                });
+                return Err(OpResult::Enomem);
+            }
+            cx.note(|| format!("FOLL_LONGTERM: p{pfn} ({zone}) cannot migrate: pinned in place"));
         }
         cx.raise(
             ViolationKind::LongtermUnpinnable,
@@ -343,7 +402,7 @@ impl Kernel {
                 zone.name().to_uppercase()
             ),
         );
-        pfn
+        Ok(pfn)
     }
 
     fn calls_that_fit(&self, api: Api, pages: &[Pfn], times: u64) -> u64 {
@@ -477,9 +536,7 @@ impl Kernel {
             self.put_refs(cx, pfn, w.refcount * c);
             self.maybe_free_zombie(cx, pfn);
         }
-        if api == Api::Pin {
-            self.vmstat.nr_foll_pin_released += pages.len() as u64 * calls;
-        }
+        self.vmstat.nr_foll_pin_released += self.foll_pins(api, &pages) * calls;
         self.handles[h as usize].pages = pages;
         let held = self.handles[h as usize].pages.len() as i64 * calls as i64;
         self.ops().end_release(self, cx, api, held);

@@ -109,6 +109,21 @@ impl Kernel {
         pfn
     }
 
+    /// The shared zero page, created on first use (a reserved page: one reference, never freed,
+    /// not on the LRU, no rmap).
+    pub fn zero_page(&mut self, cx: &mut StepCx) -> Pfn {
+        if let Some(z) = self.zero_pfn {
+            return z;
+        }
+        let z = self.alloc_page(cx, Owner::Zero, Zone::Normal, 0, 0);
+        let p = self.pg(cx, z);
+        p.refcount = 1;
+        p.flags.lru = false;
+        self.zero_pfn = Some(z);
+        cx.note(|| format!("p{z} is the shared zero page (ZERO_PAGE)"));
+        z
+    }
+
     /// Installs PTEs for the unit of `idx` pointing at `pfn` (mapcount and refcount + 1).
     fn map_pte(
         &mut self,
@@ -121,6 +136,9 @@ impl Kernel {
     ) {
         for i in self.chunk(vma, idx) {
             self.vmas[vma as usize].ptes[i as usize] = Some(Pte::Present { pfn, write, dirty });
+        }
+        if self.pages[pfn as usize].is_zero() {
+            return;
         }
         let p = self.pg(cx, pfn);
         p.mapcount += 1;
@@ -139,6 +157,9 @@ impl Kernel {
             self.vmas[vma as usize].ptes[i as usize] = None;
         }
         cx.charge(Primitive::TlbFlush, 1);
+        if self.pages[pfn as usize].is_zero() {
+            return; // a special PTE: no mapcount, no reference
+        }
         if dirty && matches!(self.pages[pfn as usize].owner, Owner::File { .. }) {
             self.set_page_dirty(cx, pfn, true);
         }
@@ -247,6 +268,16 @@ impl Kernel {
                 Ok(pfn)
             }
             None => match backing {
+                Backing::Anon { huge: false, .. } if !write => {
+                    // do_anonymous_page: a read maps the shared zero page.
+                    let zero = self.zero_page(cx);
+                    self.vmas[vma as usize].ptes[idx as usize] = Some(Pte::Present {
+                        pfn: zero,
+                        write: false,
+                        dirty: false,
+                    });
+                    Ok(zero)
+                }
                 Backing::Anon { .. } => {
                     let pfn = self.alloc_anon(cx, vma, idx, 0);
                     self.map_pte(cx, vma, idx, pfn, write, write);
@@ -261,7 +292,7 @@ impl Kernel {
                     let fs = self.files[file as usize].fs;
                     if !shared && write {
                         // MAP_PRIVATE write: copy the page-cache page into an anonymous page.
-                        return Ok(self.cow_copy(cx, vma, idx, pfn, false));
+                        return Ok(self.cow_copy(cx, vma, idx, pfn, false, false));
                     }
                     if shared && write {
                         self.page_mkwrite(cx, pfn);
@@ -293,7 +324,8 @@ impl Kernel {
         }
         let p = &self.pages[pfn as usize];
         if !matches!(p.owner, Owner::Anon { .. }) {
-            return Ok(self.cow_copy(cx, vma, idx, pfn, true));
+            // The zero page or a page-cache page of a private mapping: always copied.
+            return Ok(self.cow_copy(cx, vma, idx, pfn, true, false));
         }
         let swapcache = i64::from(p.flags.swapcache);
         let reuse =
@@ -308,7 +340,7 @@ impl Kernel {
             self.set_pte_write(vma, idx, true);
             Ok(pfn)
         } else {
-            Ok(self.cow_copy(cx, vma, idx, pfn, true))
+            Ok(self.cow_copy(cx, vma, idx, pfn, true, false))
         }
     }
 
@@ -324,22 +356,27 @@ impl Kernel {
         }
     }
 
-    /// `wp_page_copy`: a new anonymous page replaces `old` in this VMA. Checks I15.
-    fn cow_copy(
+    /// `wp_page_copy`: a new anonymous page replaces `old` in this VMA. Checks I15. An
+    /// `unshare` (FAULT_FLAG_UNSHARE) maps the exclusive copy read-only.
+    pub(crate) fn cow_copy(
         &mut self,
         cx: &mut StepCx,
         vma: VmaId,
         idx: u32,
         old: Pfn,
         was_mapped: bool,
+        unshare: bool,
     ) -> Pfn {
         cx.charge(Primitive::CopyPage, 1);
         let version = self.pages[old as usize].version;
         let new = self.alloc_anon(cx, vma, idx, version);
+        if self.settings.era.anon_exclusive() {
+            self.pg(cx, new).flags.anon_exclusive = true;
+        }
         if was_mapped {
             self.zap_pte(cx, vma, idx);
         }
-        self.map_pte(cx, vma, idx, new, true, true);
+        self.map_pte(cx, vma, idx, new, !unshare, !unshare);
         self.check_pin_lost(cx, vma, idx, old);
         new
     }
@@ -640,6 +677,12 @@ impl Kernel {
         }
     }
 
+    /// `page_mapcount()` of the page VMA page `idx` maps (`pfn`): what /proc/kpagecount
+    /// reports. The zero page's PTEs are special and count nothing.
+    pub fn page_mapcount(&self, _vma: VmaId, _idx: u32, pfn: Pfn) -> i64 {
+        self.pages[pfn as usize].mapcount
+    }
+
     /// The real mappings of a page: (VMA, page index) pairs with a present PTE to it.
     pub fn mappings_of(&self, pfn: Pfn) -> Vec<(VmaId, u32)> {
         let p = &self.pages[pfn as usize];
@@ -670,7 +713,7 @@ impl Kernel {
                     }
                 }
             }
-            Owner::Orphan { .. } | Owner::DaxFreed { .. } => {}
+            Owner::Orphan { .. } | Owner::DaxFreed { .. } | Owner::Zero => {}
         }
         out
     }

@@ -419,7 +419,7 @@ pub enum Expect {
         /// `pinned` (true) or `not-pinned`.
         pinned: bool,
     },
-    /// `expect page VMA PAGE refcount=N mapcount=N pincount=N dirty=yes|no`
+    /// `expect page VMA PAGE refcount=N mapcount=N pincount=N dirty=yes|no zeropage=yes|no`
     Page {
         /// VMA.
         vma: Ident,
@@ -460,6 +460,8 @@ pub enum PageField {
     Pincount(i64),
     /// `dirty=yes|no`
     Dirty(bool),
+    /// `zeropage=yes|no`: the VMA page maps the shared zero page.
+    Zeropage(bool),
 }
 
 /// `<` or `>`.

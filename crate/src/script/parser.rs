@@ -1926,7 +1926,7 @@ impl<'t> LineParser<'t> {
                 let page = self.int_u32("a page index")?;
                 let spec = TailSpec {
                     flags: &[],
-                    keys: &["refcount", "mapcount", "pincount", "dirty"],
+                    keys: &["refcount", "mapcount", "pincount", "dirty", "zeropage"],
                     range: false,
                     under: true,
                 };
@@ -1934,18 +1934,25 @@ impl<'t> LineParser<'t> {
                 let mut fields = Vec::new();
                 for (key, value, _) in &tail.opts {
                     let field = match *key {
-                        "dirty" => match self.tok_text(value) {
-                            "yes" => PageField::Dirty(true),
-                            "no" => PageField::Dirty(false),
-                            other => {
-                                self.err_hint(
-                                    value.span.clone(),
-                                    format!("`dirty=` takes yes or no, not `{}`", clip(other)),
-                                    "write `dirty=yes` or `dirty=no`",
-                                );
-                                return None;
+                        "dirty" | "zeropage" => {
+                            let yes = match self.tok_text(value) {
+                                "yes" => true,
+                                "no" => false,
+                                other => {
+                                    self.err_hint(
+                                        value.span.clone(),
+                                        format!("`{key}=` takes yes or no, not `{}`", clip(other)),
+                                        format!("write `{key}=yes` or `{key}=no`"),
+                                    );
+                                    return None;
+                                }
+                            };
+                            if *key == "dirty" {
+                                PageField::Dirty(yes)
+                            } else {
+                                PageField::Zeropage(yes)
                             }
-                        },
+                        }
                         "refcount" => PageField::Refcount(self.i64_of(value)?),
                         "mapcount" => PageField::Mapcount(self.i64_of(value)?),
                         _ => PageField::Pincount(self.i64_of(value)?),
@@ -1953,7 +1960,7 @@ impl<'t> LineParser<'t> {
                     fields.push(field);
                 }
                 if fields.is_empty() && self.errs.is_empty() {
-                    self.missing("a field to compare (`refcount=N`, `mapcount=N`, `pincount=N` or `dirty=yes|no`)");
+                    self.missing("a field to compare (`refcount=N`, `mapcount=N`, `pincount=N`, `dirty=yes|no` or `zeropage=yes|no`)");
                     return None;
                 }
                 (Expect::Page { vma, page, fields }, tail)

@@ -356,6 +356,7 @@ impl Display for PageField {
             PageField::Mapcount(n) => write!(f, "mapcount={n}"),
             PageField::Pincount(n) => write!(f, "pincount={n}"),
             PageField::Dirty(d) => write!(f, "dirty={}", if *d { "yes" } else { "no" }),
+            PageField::Zeropage(z) => write!(f, "zeropage={}", if *z { "yes" } else { "no" }),
         }
     }
 }
