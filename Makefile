@@ -6,9 +6,11 @@
 #   make bench               criterion benches + wasm size report
 #   make clean               remove build outputs (cargo target/ and dist/)
 #   make versions            pinned tool versions and what is installed
+#   make kernel-check [CASES="a b"]  check the model against Linux 6.1 in qemu (oracle/cases/;
+#                            see docs/fidelity.md)
 PORT ?= 8080
 
-.PHONY: all bootstrap serve build test e2e bench wasm-size versions clean
+.PHONY: all bootstrap serve build test e2e bench wasm-size versions clean kernel-check
 
 all: test
 
@@ -35,6 +37,9 @@ wasm-size: bootstrap
 
 versions:
 	@scripts/versions.sh
+
+kernel-check:
+	@scripts/kernel-check.sh $(CASES)
 
 clean:
 	cargo clean

@@ -44,5 +44,8 @@ step "native tests (workspace)" cargo test --workspace --locked
 step "mm-model on wasm32" model_wasm
 step "browser tests (mm-web, headless chromium)" wasm_tests -p mm-web
 step "conformance (pinlab check)" conformance
+# The real-kernel oracle: Linux 6.1 in qemu (~15 s warm, ~2 min cold). The cache of kernel
+# packages and the gup_test module lives outside the clone, so CI's fresh clones stay warm.
+step "kernel check (Linux 6.1 in qemu, oracle/cases)" env KDIR="${KDIR:-${XDG_CACHE_HOME:-$HOME/.cache}/pinlab/kernel-check}" "$ROOT/scripts/kernel-check.sh"
 step "end-to-end (trunk release build + playwright)" "$ROOT/scripts/e2e.sh"
 echo "test: all steps passed in $((SECONDS - T0))s"

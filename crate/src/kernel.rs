@@ -275,6 +275,10 @@ pub struct Vma {
     pub live: bool,
     /// Anonymous VMAs: the anon_vma interval tree (this VMA plus fake anon_vma_chains).
     pub anon_tree: IntervalTree<RmapEntry>,
+    /// Huge VMAs: 2 MiB chunks (by first page) whose PMD was split, so each page has its own
+    /// PTE (and holds its own reference on the folio).
+    #[serde(default)]
+    pub pte_mapped: BTreeSet<u32>,
 }
 
 /// A process (`struct mm_struct`, domain §3.5).
@@ -358,10 +362,22 @@ pub struct Fake {
     pub last: u64,
     /// `fake->refcount`: pages held through it.
     pub refcount: i64,
+    /// GUP calls it stands for: `times=N` is N calls, so N fake VMAs with the same range. The
+    /// model keeps one tree entry and charges every walk, insertion and removal N times.
+    #[serde(default = "one")]
+    pub calls: u64,
+    /// The fake anon_vma chain that a R/O GUP over a MAP_PRIVATE file range holding COWed
+    /// (anonymous) pages also needs; removed with this fake.
+    #[serde(default)]
+    pub twin: Option<FakeId>,
     /// Removal queued (refcount 0, waiting for the workqueue).
     pub pending_free: bool,
     /// Removed and freed.
     pub freed: bool,
+}
+
+fn one() -> u64 {
+    1
 }
 
 /// Which rmap tree.

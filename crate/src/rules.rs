@@ -157,10 +157,20 @@ rules! {
     THP_COW_REUSE_MAPCOUNT = "thp-cow-reuse-mapcount", v(2, 6), Some(v(5, 18)),
         "ended by 3bff7e3f1f16 (mm/huge_memory: streamline COW logic in do_huge_pmd_wp_page())",
         "do_huge_pmd_wp_page reuses a THP when its mapcount is 1 (reuse_swap_page), whatever GUP holds: the vmsplice leak still works for THP";
+    /// A COW fault on a PMD-mapped THP that cannot be reused splits the PMD and copies only the
+    /// 4 KiB page written (before: a new THP).
+    THP_COW_SPLITS = "thp-cow-splits", v(5, 8), None,
+        "3917c80280c9 (thp: change CoW semantics for anon-THP)",
+        "do_huge_pmd_wp_page: when the THP cannot be reused, __split_huge_pmd and fall back to a 4 KiB COW of the written page; the other subpages stay shared";
     /// A write fault on a swap entry reuses the swap-cache page by mapcount + swapcount.
     SWAPIN_REUSE_MAPCOUNT = "swapin-reuse-mapcount", v(2, 6), Some(v(5, 18)),
         "ended by c145e0b47c77 (mm: streamline COW logic in do_swap_page())",
         "do_swap_page with FAULT_FLAG_WRITE reuses the page when mapcount + swapcount == 1 (reuse_swap_page) and drops it from the swap cache, whatever GUP holds";
+    /// Reclaim leaves a maybe-pinned folio alone once it is unmapped: no pageout, no release of
+    /// its buffers (the fix for the DIO-vs-reclaim race of the 2018 thread, FOLL_PIN users only).
+    RECLAIM_SKIPS_PINNED = "reclaim-skips-pinned", v(6, 3), None,
+        "d824ec2a1546 (mm: do not reclaim private data from pinned page); also in 6.1.y stable",
+        "shrink_folio_list: after try_to_unmap, a folio_maybe_dma_pinned folio is activated: no pageout, no filemap_release_folio of its buffers";
     /// `PG_anon_exclusive`; R/O FOLL_PIN unshares possibly shared anonymous pages.
     ANON_EXCLUSIVE = "anon-exclusive", v(5, 19), None,
         "6c287605fd56 (mm: remember exclusively mapped anonymous pages with PG_anon_exclusive), a7f226604170 (mm/gup: trigger FAULT_FLAG_UNSHARE when R/O-pinning a possibly shared anonymous page)",

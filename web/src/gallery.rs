@@ -32,6 +32,14 @@ pub const GALLERY: &[Entry] = &[
         text: DEFAULT_SCRIPT,
     },
     example!(
+        "e517-swapin-reuse-leak",
+        "5.17: the vmsplice leak through a swap-in write"
+    ),
+    example!(
+        "e517-thp-vmsplice-leak",
+        "5.17: the vmsplice leak still works for a THP"
+    ),
+    example!(
         "e59-mprotect-cow",
         "5.9: an mprotect toggle COWs a pinned page away"
     ),
@@ -46,6 +54,14 @@ pub const GALLERY: &[Entry] = &[
     example!(
         "e519-unshare-ro-pin",
         "5.19: a R/O pin of a shared anon page unshares it"
+    ),
+    example!(
+        "e61-thp-fork-split",
+        "6.1: fork splits a THP with a pinned subpage"
+    ),
+    example!(
+        "e61-zeropage-ro-pin",
+        "6.1: a R/O long-term pin of the zero page"
     ),
     example!(
         "s01-dio-reclaim-race",

@@ -640,14 +640,19 @@ impl Kernel {
         if fake.freed {
             return;
         }
-        let (tree, s, l) = (fake.tree, fake.start, fake.last);
+        let (tree, s, l, calls, twin) = (fake.tree, fake.start, fake.last, fake.calls, fake.twin);
         let lock = match tree {
             super::TreeRef::File(_) => "i_mmap_rwsem",
             super::TreeRef::Anon(_) => "anon_vma->root->rwsem",
         };
+        // One removal per call's fake VMA: the lock and the tree erase each time.
         self.rwsem(cx, lock);
+        cx.charge(Primitive::Rwsem, calls - 1);
         let n = self.tree(tree).len();
-        cx.charge(Primitive::ItreeNode, itree_visits(n.saturating_sub(1)));
+        cx.charge(
+            Primitive::ItreeNode,
+            itree_visits(n.saturating_sub(1)) * calls,
+        );
         self.tree_mut(tree).remove(s, l, super::RmapEntry::Fake(f));
         let fake = &mut self.fakes[f as usize];
         fake.freed = true;
@@ -659,6 +664,9 @@ impl Kernel {
                 n - 1
             )
         });
+        if let Some(t) = twin {
+            self.remove_fake(cx, t);
+        }
     }
 
     /// `dma H read|write [RANGE]`: the device touches the handle's pages.

@@ -22,7 +22,11 @@ impl Kernel {
         match v.backing {
             Backing::Anon { huge: true, .. } => {
                 let s = idx / HUGE_PAGES * HUGE_PAGES;
-                s..(s + HUGE_PAGES).min(v.pages)
+                if v.pte_mapped.contains(&s) {
+                    idx..idx + 1
+                } else {
+                    s..(s + HUGE_PAGES).min(v.pages)
+                }
             }
             _ => idx..idx + 1,
         }
@@ -65,6 +69,7 @@ impl Kernel {
             ptes: vec![None; pages as usize],
             live: true,
             anon_tree,
+            pte_mapped: Default::default(),
         });
         self.procs[proc_ as usize].vmas.insert(name.into(), id);
     }
@@ -262,6 +267,16 @@ impl Kernel {
                 self.pg(cx, pfn).flags.anon_exclusive = excl;
                 self.map_pte(cx, vma, idx, pfn, false, false);
                 self.swap_in(cx, pfn);
+                if write && self.settings.era.has(&rules::SWAPIN_REUSE_MAPCOUNT) {
+                    // do_swap_page + FAULT_FLAG_WRITE: reuse_swap_page() reuses the page when
+                    // mapcount + swapcount == 1, whatever else holds it.
+                    let p = &self.pages[pfn as usize];
+                    if p.mapcount == 1 && !p.flags.swapcache {
+                        self.check_cow_leak(cx, vma, pfn);
+                        self.set_pte_write(vma, idx, true);
+                        return Ok(pfn);
+                    }
+                }
                 if write {
                     return self.write_protect_fault(cx, vma, idx, pfn, backing);
                 }
@@ -328,10 +343,13 @@ impl Kernel {
             return Ok(self.cow_copy(cx, vma, idx, pfn, true, false));
         }
         let swapcache = i64::from(p.flags.swapcache);
-        let reuse =
-            self.settings
-                .era
-                .cow_reuse(p.mapcount, p.refcount - swapcache, p.flags.anon_exclusive);
+        let era = self.settings.era;
+        let reuse = if p.large() && era.has(&rules::THP_COW_REUSE_MAPCOUNT) {
+            // do_huge_pmd_wp_page: reuse_swap_page() looks at the mapcount only.
+            p.mapcount == 1
+        } else {
+            era.cow_reuse(p.mapcount, p.refcount - swapcache, p.flags.anon_exclusive)
+        };
         if reuse {
             self.check_cow_leak(cx, vma, pfn);
             if self.settings.era.anon_exclusive() {
@@ -340,6 +358,10 @@ impl Kernel {
             self.set_pte_write(vma, idx, true);
             Ok(pfn)
         } else {
+            let unit = self.chunk(vma, idx);
+            if unit.len() > 1 && era.has(&rules::THP_COW_SPLITS) {
+                self.split_pmd(cx, vma, unit.start, pfn);
+            }
             Ok(self.cow_copy(cx, vma, idx, pfn, true, false))
         }
     }
@@ -515,6 +537,8 @@ impl Kernel {
             };
             self.mmap(cx, child_id, &name, backing, pages, writable);
             let cv = self.vmas.len() as VmaId - 1;
+            // copy_page_range keeps the parent's page-table layout: split PMDs stay split.
+            self.vmas[cv as usize].pte_mapped = self.vmas[pv as usize].pte_mapped.clone();
             if let Backing::Anon { .. } = backing {
                 // anon_vma_fork: the child's VMA joins the parent's anon_vma tree.
                 cx.charge(Primitive::SlabAlloc, 1);
@@ -532,7 +556,21 @@ impl Kernel {
                     Some(Pte::Present { pfn, write, dirty })
                         if matches!(self.pages[pfn as usize].owner, Owner::Anon { .. }) =>
                     {
-                        self.fork_anon_pte(cx, parent, pv, cv, idx, pfn, write, dirty);
+                        if unit.len() > 1 && self.fork_must_copy(parent, pfn) {
+                            // copy_huge_pmd: a maybe-pinned THP is split, and the copy is retried
+                            // on its PTEs (d042035eaf5f), where each subpage is copied.
+                            self.split_pmd(cx, pv, unit.start, pfn);
+                            self.vmas[cv as usize].pte_mapped.insert(unit.start);
+                            let (n, quiet) = (unit.len(), cx.quiet);
+                            cx.quiet = true; // one note for the folio, not one per subpage
+                            for i in unit {
+                                self.fork_anon_pte(cx, parent, pv, cv, i, pfn, write, dirty);
+                            }
+                            cx.quiet = quiet;
+                            cx.note(|| format!("fork: the child gets a copy of each of the {n} subpages of p{pfn}"));
+                        } else {
+                            self.fork_anon_pte(cx, parent, pv, cv, idx, pfn, write, dirty);
+                        }
                     }
                     Some(swap @ Pte::Swap { .. }) => {
                         for i in unit {
@@ -560,10 +598,7 @@ impl Kernel {
         write: bool,
         dirty: bool,
     ) {
-        let era = self.settings.era;
-        let pinned =
-            self.procs[parent as usize].has_pinned && self.maybe_dma_pinned(pfn) == Some(true);
-        if era.has(&rules::FORK_COPIES_PINNED) && pinned {
+        if self.fork_must_copy(parent, pfn) {
             // copy_present_page(): "Page may be pinned, we have to copy" — the child gets a copy,
             // the parent keeps the pinned page writable.
             cx.charge(Primitive::CopyPage, 1);
@@ -586,6 +621,13 @@ impl Kernel {
         }
         self.pg(cx, pfn).flags.anon_exclusive = false;
         self.map_pte(cx, cv, idx, pfn, false, dirty);
+    }
+
+    /// fork copies this page for the child at once: `MMF_HAS_PINNED` and maybe pinned (5.9+).
+    fn fork_must_copy(&self, parent: ProcId, pfn: Pfn) -> bool {
+        self.settings.era.has(&rules::FORK_COPIES_PINNED)
+            && self.procs[parent as usize].has_pinned
+            && self.maybe_dma_pinned(pfn) == Some(true)
     }
 
     /// `munmap VMA`: zap every PTE and leave the rmap tree. Fake VMAs stay (they belong to pins).
@@ -679,8 +721,33 @@ impl Kernel {
 
     /// `page_mapcount()` of the page VMA page `idx` maps (`pfn`): what /proc/kpagecount
     /// reports. The zero page's PTEs are special and count nothing.
-    pub fn page_mapcount(&self, _vma: VmaId, _idx: u32, pfn: Pfn) -> i64 {
-        self.pages[pfn as usize].mapcount
+    /// A large folio's subpage counts the PMD and PTE mappings of that subpage (one per VMA
+    /// mapping it at `idx`: fork keeps the layout), plus fake mappings.
+    pub fn page_mapcount(&self, _vma: VmaId, idx: u32, pfn: Pfn) -> i64 {
+        let p = &self.pages[pfn as usize];
+        if !p.large() {
+            return p.mapcount;
+        }
+        let maps = self
+            .vmas
+            .iter()
+            .filter(|v| v.live)
+            .filter(|v| matches!(v.ptes.get(idx as usize), Some(Some(Pte::Present { pfn: q, .. })) if *q == pfn))
+            .count() as i64;
+        maps + p.fake_maps
+    }
+
+    /// `__split_huge_pmd`: the PMD mapping of the chunk at `start` becomes 512 PTEs, each
+    /// mapping one subpage and holding a reference on the folio.
+    fn split_pmd(&mut self, cx: &mut StepCx, vma: VmaId, start: u32, pfn: Pfn) {
+        let unit = self.chunk(vma, start);
+        let extra = unit.len() as i64 - 1;
+        self.vmas[vma as usize].pte_mapped.insert(start);
+        let p = self.pg(cx, pfn);
+        p.mapcount += extra;
+        p.refcount += extra;
+        cx.charge(Primitive::TlbFlush, 1);
+        cx.note(|| format!("p{pfn}: PMD split into {} PTEs", extra + 1));
     }
 
     /// The real mappings of a page: (VMA, page index) pairs with a present PTE to it.
@@ -705,11 +772,15 @@ impl Kernel {
                 }
             }
             Owner::Anon { index, .. } => {
-                for (vi, v) in self.vmas.iter().enumerate() {
-                    if v.live
-                        && matches!(v.ptes.get(index as usize), Some(Some(Pte::Present { pfn: q, .. })) if *q == pfn)
-                    {
-                        out.push((vi as VmaId, index));
+                let pages = if p.large() { HUGE_PAGES } else { 1 };
+                for (vi, v) in self.vmas.iter().enumerate().filter(|(_, v)| v.live) {
+                    for i in index..(index + pages).min(v.pages) {
+                        // One entry per mapping unit: the PMD, or each PTE of a split folio.
+                        if matches!(v.ptes[i as usize], Some(Pte::Present { pfn: q, .. }) if q == pfn)
+                            && self.chunk(vi as VmaId, i).start == i
+                        {
+                            out.push((vi as VmaId, i));
+                        }
                     }
                 }
             }
@@ -729,7 +800,14 @@ impl Kernel {
             _ => return,
         };
         let (hits, _) = self.tree(tree).overlapping(u64::from(off), u64::from(off));
-        cx.charge(Primitive::RmapVma, hits.len() as u64);
+        let visits: u64 = hits
+            .iter()
+            .map(|&(_, _, e)| match e {
+                RmapEntry::Vma(_) => 1,
+                RmapEntry::Fake(f) => self.fakes[f as usize].calls,
+            })
+            .sum();
+        cx.charge(Primitive::RmapVma, visits);
     }
 
     /// Is the filesystem of a file page one with a disk to check?

@@ -6,6 +6,7 @@ use std::ops::Range;
 use super::{Backing, FileId, Kernel, Owner, Pfn, Pte, StepCx, Waiter};
 use crate::cost::Primitive;
 use crate::invariants::ViolationKind;
+use crate::rules;
 use crate::settings::{WritebackPolicy, Zone};
 use crate::OpResult;
 
@@ -241,6 +242,15 @@ impl Kernel {
             self.pg(cx, pfn).flags.active = true;
             return;
         }
+        let pinned = self.maybe_dma_pinned(pfn) == Some(true);
+        if anon
+            && !self.pages[pfn as usize].flags.swapcache
+            && pinned
+            && self.settings.era.has(&rules::PINNED_NOT_SWAPCACHE)
+        {
+            cx.note(|| format!("p{pfn}: maybe pinned: not added to the swap cache, kept"));
+            return;
+        }
         let maps = self.mappings_of(pfn);
         if anon {
             if !self.pages[pfn as usize].flags.swapcache {
@@ -272,6 +282,11 @@ impl Kernel {
         }
         if self.pages[pfn as usize].mapcount > 0 {
             cx.note(|| format!("p{pfn}: still mapped after try_to_unmap (fake VMA): activated"));
+            self.pg(cx, pfn).flags.active = true;
+            return;
+        }
+        if pinned && self.settings.era.has(&rules::RECLAIM_SKIPS_PINNED) {
+            cx.note(|| format!("p{pfn}: unmapped but maybe pinned: activated, buffers kept"));
             self.pg(cx, pfn).flags.active = true;
             return;
         }

@@ -105,17 +105,57 @@ impl Scheme for FakeVma {
             start: s,
             last: l,
             refcount: 0,
+            calls,
+            twin: None,
             pending_free: false,
             freed: false,
         });
         k.tree_mut(tree).insert(s, l, RmapEntry::Fake(id));
         cx.note(|| {
             format!(
-                "fake F{id} [{s}..{l}] into {} (n={})",
+                "fake F{id} [{s}..{l}] into {} (n={}){}",
                 k.tree_name(tree),
-                n + 1
+                n + 1,
+                if calls > 1 {
+                    format!(" x{calls} calls")
+                } else {
+                    String::new()
+                }
             )
         });
+        // A MAP_PRIVATE file range that holds COWed pages: those are anonymous and their rmap
+        // is the VMA's anon_vma, so the pin needs a fake anon_vma chain as well.
+        let cowed = matches!(
+            k.vmas[vma as usize].backing,
+            Backing::File { shared: false, .. }
+        ) && (start..end).any(|i| {
+            matches!(k.vmas[vma as usize].ptes[i as usize],
+                    Some(crate::kernel::Pte::Present { pfn, .. })
+                        if matches!(k.pages[pfn as usize].owner, crate::kernel::Owner::Anon { .. }))
+        });
+        if cowed {
+            let twin = k.fakes.len() as u32;
+            let at = TreeRef::Anon(vma);
+            cx.charge(Primitive::SlabAlloc, calls);
+            cx.charge(Primitive::FakeInit, calls);
+            k.rwsem(cx, "anon_vma->root->rwsem");
+            cx.charge(Primitive::Rwsem, calls - 1);
+            cx.charge(Primitive::ItreeNode, itree_visits(k.tree(at).len()) * calls);
+            let (a, b) = (u64::from(start), u64::from(end) - 1);
+            k.fakes.push(Fake {
+                tree: at,
+                start: a,
+                last: b,
+                refcount: 0,
+                calls,
+                twin: None,
+                pending_free: false,
+                freed: false,
+            });
+            k.tree_mut(at).insert(a, b, RmapEntry::Fake(twin));
+            k.fakes[id as usize].twin = Some(twin);
+            cx.note(|| format!("fake anon_vma chain F{twin} for the COWed pages of the range"));
+        }
         Ok(Api::Fake(id))
     }
 
@@ -130,7 +170,7 @@ impl Scheme for FakeVma {
     /// `atomic_sub(&fake->refcount)`; at zero remove the fake now, or queue its removal from IRQ.
     fn end_release(&self, k: &mut Kernel, cx: &mut StepCx, api: Api, held: i64) {
         let Api::Fake(f) = api else { return };
-        cx.charge(Primitive::Atomic, 1);
+        cx.charge(Primitive::Atomic, k.fakes[f as usize].calls);
         let fake = &mut k.fakes[f as usize];
         fake.refcount -= held;
         if fake.refcount > 0 {

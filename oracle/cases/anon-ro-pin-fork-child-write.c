@@ -1,0 +1,46 @@
+/* anon-ro-pin-fork-child-write.pin: R/O longterm pin (gup_test), fork, child writes, parent
+ * writes. */
+#include "oracle.h"
+
+enum { L_MMAP = 8, L_WRITE = 9, L_GUP = 10, L_FORK = 11, L_CHILD_WRITE = 12, L_PWRITE = 13,
+       L_PUT = 14 };
+
+int main(void)
+{
+	char *heap = map_anon(1, PROT_READ | PROT_WRITE, 0);
+	write_page(heap);
+	int err = pin_longterm(heap, 1, 0, 0);
+	obs_result(L_GUP, err);
+	if (err)
+		return 0;
+	uint64_t pinned = pfn_of(heap);
+
+	struct chan c;
+	chan_init(&c);
+	pid_t pid = fork();
+	if (pid < 0)
+		die("fork: %s", strerror(errno));
+	if (pid == 0) {
+		for (;;) {
+			char m = chan_recv(c.down[0]);
+			if (m == 'q')
+				_exit(0);
+			if (m == 'w') {
+				info("child: heap page 0 maps pfn %#" PRIx64 " before its write", pfn_of(heap));
+				memset(heap, 'C', PAGE);
+				info("child: heap page 0 maps pfn %#" PRIx64 " after its write", pfn_of(heap));
+			}
+			chan_send(c.up[1], m);
+		}
+	}
+	obs_mapcount(L_FORK, "heap", 0, heap);
+	child_do(&c, 'w');
+	obs_violation(L_CHILD_WRITE, "cow-leak", heap[0] == 'C');
+	obs_pin_lost_gup(L_CHILD_WRITE, "heap", 0, heap, pinned);
+	write_page(heap);
+	obs_pin_lost_gup(L_PWRITE, "heap", 0, heap, pinned);
+	obs_mapcount(L_PWRITE, "heap", 0, heap);
+	child_end(&c, pid);
+	obs_result(L_PUT, pin_stop());
+	return 0;
+}
