@@ -105,7 +105,7 @@ impl UiOverrides {
         *self == UiOverrides::default()
     }
 
-    /// JSON for localStorage: `{"era":"2018","writeback":null,...,"costs":{"atomic":6000}}`
+    /// JSON for localStorage: `{"era":"4.19","writeback":null,...,"costs":{"atomic":6000}}`
     /// (cost values in picoseconds). Written and read by hand ([`logic::json`]): serde_json's
     /// parser would add ~28 KB to the wasm for this one small object.
     pub fn to_json(&self) -> String {
@@ -153,7 +153,10 @@ impl UiOverrides {
             }
         }
         Some(UiOverrides {
-            era: name("era", |s| KernelVersion::from_name(s).is_some()),
+            // Stored by an older version as an era token (`2018`): kept as the release it means.
+            era: name("era", |s| KernelVersion::from_name(s).is_some())
+                .and_then(|s| KernelVersion::from_name(&s))
+                .map(|k| k.to_string()),
             writeback: name("writeback", |s| WritebackPolicy::from_name(s).is_some()),
             counter: name("counter", |s| CounterMode::from_name(s).is_some()),
             gup_fast: name("gup_fast", |s| GupFastMode::from_name(s).is_some()),

@@ -218,6 +218,9 @@ fn overrides_json_roundtrip() {
     assert_eq!(j2.writeback, None);
     assert_eq!(j2.costs.len(), 1);
     assert_eq!(j2.costs.get("atomic"), Some(&6000));
+    // An era token stored by an older version reads as the release it means.
+    let old = UiOverrides::from_json(r#"{"era":"2018"}"#).unwrap();
+    assert_eq!(old.era.as_deref(), Some("4.19"));
     assert!(UiOverrides::from_json("not json").is_none());
     assert!(UiOverrides::from_json("[1,2]").is_none());
 }
