@@ -225,6 +225,7 @@ pub fn page_rows(k: &Kernel) -> Vec<PageRow> {
                     let vma = k.vmas.get(root as usize).map_or("?", |v| v.name.as_str());
                     format!("anon {vma}:{index}")
                 }
+                mm_model::kernel::Owner::Zero => "zero page (ZERO_PAGE)".to_string(),
             };
             PageRow {
                 pfn: p.pfn,

@@ -1,0 +1,132 @@
+//! One self-checking script per version-dependent rule, run on both sides of the release that
+//! changed it: each pair fails if the rule is missing or applies to the wrong releases.
+//! (The zero page, the THP and swap-in leaks and the fork split also have gallery examples.)
+
+use mm_model::cost::Primitive;
+use mm_model::{parse, KernelVersion, Overrides, SchemeKind};
+
+/// Runs `text` under `scheme` with `kernel`, and returns whether every expectation held.
+fn holds(text: &str, kernel: &str, scheme: SchemeKind) -> bool {
+    let parse = parse(text);
+    assert!(!parse.has_errors(), "{:?}\n{text}", parse.diagnostics);
+    let o = Overrides {
+        schemes: vec![scheme],
+        era: Some(KernelVersion::from_name(kernel).unwrap()),
+        ..Overrides::default()
+    };
+    mm_model::run(&parse.script, &o).passed()
+}
+
+/// `text` holds under `yes` and fails under `no` (the rule's two sides).
+fn changes_at(text: &str, scheme: SchemeKind, yes: &str, no: &str) {
+    assert!(holds(text, yes, scheme), "should hold on {yes}:\n{text}");
+    assert!(!holds(text, no, scheme), "should fail on {no}:\n{text}");
+}
+
+#[test]
+fn ro_longterm_pin_of_a_private_file_page_unshares_from_6_2() {
+    let text = "file F ext4 pages=1\nmmap m F private rw\nread m\n\
+                gup io m longterm\nexpect page m 0 mapcount=1 refcount=1025\n\
+                write m\nexpect no-violation pin-lost-by-cow\nput io\n";
+    changes_at(text, SchemeKind::Refcount, "6.2", "6.1");
+}
+
+#[test]
+fn failed_longterm_migration_is_enomem_from_5_13() {
+    let text = "mmap m anon pages=1 rw zone=movable\nwrite m\nrefs m 0 +1\n\
+                gup io m longterm write\nexpect result ENOMEM\nexpect no-violation longterm-unpinnable\n";
+    changes_at(text, SchemeKind::Refcount, "5.13", "5.12");
+}
+
+#[test]
+fn pinned_anon_page_stays_out_of_the_swap_cache_from_5_11() {
+    let text = "mmap m anon pages=1 rw\nwrite m\nfork child\ngup io m write\n\
+                reclaim m\nexpect page m 0 mapcount=1\nput io\n";
+    // After fork the page is shared and not exclusive, so only feb889fb40fa keeps it mapped.
+    changes_at(text, SchemeKind::Refcount, "5.11", "5.10");
+}
+
+#[test]
+fn reclaim_leaves_a_pinned_file_page_its_buffers_from_6_3() {
+    let text = "file A ext4 pages=1\nmmap buf A shared rw\nwrite buf 0\ngup io buf 0 write\n\
+                writeback A\nreclaim A\ndma io write\nput io dirty\n\
+                expect no-violation dirty-without-buffers\n";
+    changes_at(text, SchemeKind::Refcount, "6.3", "6.2");
+    // FOLL_GET references are invisible to the rule: legacy still breaks on 6.3.
+    assert!(!holds(text, "6.3", SchemeKind::Legacy));
+}
+
+#[test]
+fn thp_cow_splits_and_copies_one_page_from_5_8() {
+    let text = "mmap h anon pages=512 rw huge\nwrite h\nfork child\nwrite h 0\n\
+                expect page h 0 mapcount=1\nexpect page h 1 mapcount=2\n";
+    changes_at(text, SchemeKind::Legacy, "5.8", "5.7");
+}
+
+#[test]
+fn legacy_longterm_is_einval_from_6_1_before_the_vma_checks() {
+    let text = "mmap m anon pages=1 ro\ngup io m write longterm\nexpect result EINVAL\n";
+    changes_at(text, SchemeKind::Legacy, "6.1", "6.0");
+}
+
+#[test]
+fn zero_page_pins_count_nothing_from_6_5() {
+    let text = "mmap m anon pages=1 rw\nread m\ngup io m\n\
+                expect page m 0 zeropage=yes refcount=1\nexpect not-pinned m 0\nput io\n";
+    changes_at(text, SchemeKind::Refcount, "6.5", "6.4");
+}
+
+/// fake-vma: `times=N` is N fake VMAs, so an rmap walk over the pinned page visits N + 1
+/// entries (N fakes and the real VMA), and the GUP allocates N.
+#[test]
+fn fake_vma_walks_and_allocations_scale_with_calls() {
+    let walk = |n: u64| {
+        let text = format!(
+            "file F ext4 pages=1\nmmap m F shared rw\nwrite m\ngup io m write times={n}\n\
+             writeback F\nput io\n"
+        );
+        let parse = parse(&text);
+        let o = Overrides {
+            schemes: vec![SchemeKind::FakeVma],
+            ..Overrides::default()
+        };
+        let r = mm_model::run(&parse.script, &o);
+        let t = &r.traces[0];
+        let count = |line: &str, p: Primitive| {
+            t.steps
+                .iter()
+                .find(|s| s.text.starts_with(line))
+                .map_or(0, |s| s.costs.get(p))
+        };
+        (
+            count("writeback", Primitive::RmapVma),
+            count("gup", Primitive::SlabAlloc),
+        )
+    };
+    assert_eq!(walk(1), (2, 1));
+    assert_eq!(walk(7), (8, 7));
+    assert_eq!(walk(1000), (1001, 1000));
+}
+
+/// fake-vma: a R/O GUP over a MAP_PRIVATE file range with a COWed page and a page-cache page
+/// allocates a fake VMA and a fake anon_vma chain.
+#[test]
+fn fake_vma_mixed_private_range_needs_both_fakes() {
+    let text = "file F ext4 pages=2\nmmap m F private rw\nread m\nwrite m 0\ngup io m\nput io\n";
+    let parse = parse(text);
+    let o = Overrides {
+        schemes: vec![SchemeKind::FakeVma],
+        ..Overrides::default()
+    };
+    let r = mm_model::run(&parse.script, &o);
+    let gup = r.traces[0]
+        .steps
+        .iter()
+        .find(|s| s.text.starts_with("gup"))
+        .unwrap();
+    assert_eq!(gup.costs.get(Primitive::SlabAlloc), 2, "{:?}", gup.notes);
+    assert!(r.traces[0]
+        .steps
+        .iter()
+        .all(|s| s.result != mm_model::OpResult::Einval));
+}
