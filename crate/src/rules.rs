@@ -113,7 +113,7 @@ macro_rules! rules {
         $( $(#[$m])* pub const $name: Rule = Rule {
             id: $id, since: $since, until: $until, commit: $commit, what: $what,
         }; )+
-        /// Every rule, oldest first.
+        /// Every rule, grouped by topic (releases: each rule's `since` / `until`).
         pub const ALL: &[Rule] = &[$($name),+];
     };
 }
@@ -216,7 +216,7 @@ impl KernelVersion {
     }
 }
 
-/// The rules in force in `k`, oldest first.
+/// The rules in force in `k`, in table order.
 pub fn rules_at(k: KernelVersion) -> impl Iterator<Item = &'static Rule> {
     ALL.iter().filter(move |r| k.has(r))
 }
