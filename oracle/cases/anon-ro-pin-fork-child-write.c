@@ -16,23 +16,7 @@ int main(void)
 	uint64_t pinned = pfn_of(heap);
 
 	struct chan c;
-	chan_init(&c);
-	pid_t pid = fork();
-	if (pid < 0)
-		die("fork: %s", strerror(errno));
-	if (pid == 0) {
-		for (;;) {
-			char m = chan_recv(c.down[0]);
-			if (m == 'q')
-				_exit(0);
-			if (m == 'w') {
-				info("child: heap page 0 maps pfn %#" PRIx64 " before its write", pfn_of(heap));
-				memset(heap, 'C', PAGE);
-				info("child: heap page 0 maps pfn %#" PRIx64 " after its write", pfn_of(heap));
-			}
-			chan_send(c.up[1], m);
-		}
-	}
+	pid_t pid = fork_child(&c, step_write_page, heap);
 	obs_mapcount(L_FORK, "heap", 0, heap);
 	child_do(&c, 'w');
 	obs_violation(L_CHILD_WRITE, "cow-leak", heap[0] == 'C');

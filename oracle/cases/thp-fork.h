@@ -8,6 +8,13 @@ static void thp_info(const char *when, char *heap)
 	     p0 ? kpf(p0, KPF_THP) : -1, p0 ? kpf(p0, KPF_COMPOUND_HEAD) : -1);
 }
 
+/* the child's one step: 'i' logs its view of the THP */
+static void thp_child_step(char m, void *heap)
+{
+	if (m == 'i')
+		thp_info("child", heap);
+}
+
 static void thp_mapcounts(int line, char *heap)
 {
 	obs_mapcount(line, "heap", 0, heap);
@@ -34,20 +41,7 @@ static int thp_fork(int l_write, int l_gup, int l_fork, int l_write0, int l_put)
 		pinned = pfn_of(heap);
 	}
 	struct chan c;
-	chan_init(&c);
-	pid_t pid = fork();
-	if (pid < 0)
-		die("fork: %s", strerror(errno));
-	if (pid == 0) {
-		for (;;) {
-			char m = chan_recv(c.down[0]);
-			if (m == 'q')
-				_exit(0);
-			if (m == 'i')
-				thp_info("child", heap);
-			chan_send(c.up[1], m);
-		}
-	}
+	pid_t pid = fork_child(&c, thp_child_step, heap);
 	thp_info("parent after fork", heap);
 	child_do(&c, 'i');
 	thp_mapcounts(l_fork, heap);

@@ -35,22 +35,7 @@ int main(void)
 		return 0;
 	uint64_t spliced = pfn_of(m);
 	struct chan c;
-	chan_init(&c);
-	pid_t pid = fork();
-	if (pid < 0)
-		die("fork: %s", strerror(errno));
-	if (pid == 0) {
-		for (;;) {
-			char x = chan_recv(c.down[0]);
-			if (x == 'q')
-				_exit(0);
-			if (x == 'w') {
-				memset(m, 'C', PAGE);
-				info("child: m page 0 pfn %#" PRIx64 " after its write", pfn_of(m));
-			}
-			chan_send(c.up[1], x);
-		}
-	}
+	pid_t pid = fork_child(&c, step_write_page, m);
 	obs_mapcount(L_FORK, "m", 0, m);
 	child_do(&c, 'w');
 	char seen = peek_pipe();

@@ -393,6 +393,37 @@ static void child_do(struct chan *c, char m)
 		die("child did not acknowledge step %c", m);
 }
 
+/* fork a child that runs step(m, arg) for every step m the parent sends (child_do), acknowledges
+ * it, and exits on 'q' (child_end) */
+static pid_t fork_child(struct chan *c, void (*step)(char m, void *arg), void *arg)
+{
+	chan_init(c);
+	pid_t pid = fork();
+	if (pid < 0)
+		die("fork: %s", strerror(errno));
+	if (pid == 0) {
+		for (;;) {
+			char m = chan_recv(c->down[0]);
+			if (m == 'q')
+				_exit(0);
+			step(m, arg);
+			chan_send(c->up[1], m);
+		}
+	}
+	return pid;
+}
+
+/* a child step: on 'w' write 'C' over the page at arg, logging its PFN before and after */
+static void step_write_page(char m, void *arg)
+{
+	char *page = arg;
+	if (m != 'w')
+		return;
+	info("child: page %p maps pfn %#" PRIx64 " before its write", (void *)page, pfn_of(page));
+	memset(page, 'C', PAGE);
+	info("child: page %p maps pfn %#" PRIx64 " after its write", (void *)page, pfn_of(page));
+}
+
 /* end a child: tell it to exit, reap it, fail if it failed */
 static void child_end(struct chan *c, pid_t pid)
 {
