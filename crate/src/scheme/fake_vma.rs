@@ -88,41 +88,8 @@ impl Scheme for FakeVma {
         let (tree, s, l) = tree_range(k, vma, start, end);
         let anon = matches!(tree, TreeRef::Anon(_));
         k.might_sleep(cx, "kmem_cache_alloc(vm_area_cachep, GFP_KERNEL)");
-        cx.charge(Primitive::SlabAlloc, calls * if anon { 2 } else { 1 });
-        cx.charge(Primitive::FakeInit, calls);
-        let lock = if anon {
-            "anon_vma->root->rwsem"
-        } else {
-            "i_mmap_rwsem"
-        };
-        k.rwsem(cx, lock);
-        cx.charge(Primitive::Rwsem, calls - 1);
-        let n = k.tree(tree).len();
-        cx.charge(Primitive::ItreeNode, itree_visits(n) * calls);
-        let id = k.fakes.len() as u32;
-        k.fakes.push(Fake {
-            tree,
-            start: s,
-            last: l,
-            refcount: 0,
-            calls,
-            twin: None,
-            pending_free: false,
-            freed: false,
-        });
-        k.tree_mut(tree).insert(s, l, RmapEntry::Fake(id));
-        cx.note(|| {
-            format!(
-                "fake F{id} [{s}..{l}] into {} (n={}){}",
-                k.tree_name(tree),
-                n + 1,
-                if calls > 1 {
-                    format!(" x{calls} calls")
-                } else {
-                    String::new()
-                }
-            )
-        });
+        // Anonymous memory: a fake VMA and its anon_vma_chain.
+        let id = insert_fake(k, cx, tree, s, l, calls, if anon { 2 } else { 1 });
         // A MAP_PRIVATE file range that holds COWed pages: those are anonymous and their rmap
         // is the VMA's anon_vma, so the pin needs a fake anon_vma chain as well.
         let cowed = matches!(
@@ -134,27 +101,9 @@ impl Scheme for FakeVma {
                         if matches!(k.pages[pfn as usize].owner, crate::kernel::Owner::Anon { .. }))
         });
         if cowed {
-            let twin = k.fakes.len() as u32;
-            let at = TreeRef::Anon(vma);
-            cx.charge(Primitive::SlabAlloc, calls);
-            cx.charge(Primitive::FakeInit, calls);
-            k.rwsem(cx, "anon_vma->root->rwsem");
-            cx.charge(Primitive::Rwsem, calls - 1);
-            cx.charge(Primitive::ItreeNode, itree_visits(k.tree(at).len()) * calls);
             let (a, b) = (u64::from(start), u64::from(end) - 1);
-            k.fakes.push(Fake {
-                tree: at,
-                start: a,
-                last: b,
-                refcount: 0,
-                calls,
-                twin: None,
-                pending_free: false,
-                freed: false,
-            });
-            k.tree_mut(at).insert(a, b, RmapEntry::Fake(twin));
+            let twin = insert_fake(k, cx, TreeRef::Anon(vma), a, b, calls, 1);
             k.fakes[id as usize].twin = Some(twin);
-            cx.note(|| format!("fake anon_vma chain F{twin} for the COWed pages of the range"));
         }
         Ok(Api::Fake(id))
     }
@@ -197,4 +146,53 @@ impl Scheme for FakeVma {
             );
         }
     }
+}
+
+/// Allocates (`slabs` objects per call) and inserts under the tree's rwsem a fake covering
+/// `[s, l]` that stands for `calls` identical fake VMAs: every call pays its allocation, lock
+/// and insertion.
+fn insert_fake(
+    k: &mut Kernel,
+    cx: &mut StepCx,
+    tree: TreeRef,
+    s: u64,
+    l: u64,
+    calls: u64,
+    slabs: u64,
+) -> u32 {
+    cx.charge(Primitive::SlabAlloc, calls * slabs);
+    cx.charge(Primitive::FakeInit, calls);
+    let lock = match tree {
+        TreeRef::Anon(_) => "anon_vma->root->rwsem",
+        TreeRef::File(_) => "i_mmap_rwsem",
+    };
+    k.rwsem(cx, lock);
+    cx.charge(Primitive::Rwsem, calls - 1);
+    let n = k.tree(tree).len();
+    cx.charge(Primitive::ItreeNode, itree_visits(n) * calls);
+    let id = k.fakes.len() as u32;
+    k.fakes.push(Fake {
+        tree,
+        start: s,
+        last: l,
+        refcount: 0,
+        calls,
+        twin: None,
+        pending_free: false,
+        freed: false,
+    });
+    k.tree_mut(tree).insert(s, l, RmapEntry::Fake(id));
+    cx.note(|| {
+        let times = if calls > 1 {
+            format!(" x{calls} calls")
+        } else {
+            String::new()
+        };
+        format!(
+            "fake F{id} [{s}..{l}] into {} (n={}){times}",
+            k.tree_name(tree),
+            n + 1
+        )
+    });
+    id
 }
