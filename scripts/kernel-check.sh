@@ -207,6 +207,32 @@ build_module() {
 # ---------------------------------------------------------------------------------------------
 # 3. cases, initramfs, boot
 # ---------------------------------------------------------------------------------------------
+# The hand-written cases plus every script `pinlab export --c` can turn into a program (the
+# examples and oracle/scripts/*.pin), named x-NAME, staged together in $OUT/cases. An exported
+# script keeps its line numbers: its own expect lines become comments (the kernel supplies the
+# observations), and the scheme header is appended.
+stage_cases() {
+  local st="$OUT/cases" p n tmp="$OUT/export.tmp" exported=0 refused=0
+  mkdir -p "$st"
+  cp -p "$CASES_DIR"/* "$st"/
+  for p in "$ROOT"/oracle/scripts/*.pin "$ROOT"/examples/*.pin; do
+    [ -f "$p" ] || continue
+    n="x-$(basename "$p" .pin)"
+    if ! "$TARGET_DIR/debug/pinlab" export --c "$p" --out "$tmp" 2>/dev/null; then
+      refused=$((refused + 1)); rm -f "$st/$n.c" "$st/$n.pin"; continue
+    fi
+    cmp -s "$tmp" "$st/$n.c" || mv "$tmp" "$st/$n.c"
+    { sed -E 's/^([[:space:]]*)expect([[:space:]])/\1# (the script'"'"'s own) expect\2/' "$p"
+      echo "# kernel-check: scheme=refcount   (exported: gup is pin_user_pages via gup_test)"
+    } >"$tmp"
+    cmp -s "$tmp" "$st/$n.pin" || mv "$tmp" "$st/$n.pin"
+    exported=$((exported + 1))
+  done
+  rm -f "$tmp"
+  note "exported $exported scripts with pinlab export --c ($refused not exportable: pinlab export --c FILE says why)"
+  CASES_DIR="$st"
+}
+
 select_cases() {
   CASES=()
   if [ $# -gt 0 ]; then
@@ -300,6 +326,8 @@ kstep() { local t=$SECONDS; "$2"; echo "kernel-check: [$1] ok ($((SECONDS - t))s
 # ---------------------------------------------------------------------------------------------
 main() {
   mkdir -p "$KDIR" "$CACHE" "$DEBS" "$OUT"
+  kstep "pinlab" build_pinlab
+  stage_cases
   select_cases "$@"
   kstep "host tools" ensure_tools
   kstep "kernel image" fetch_kernel
@@ -308,7 +336,6 @@ main() {
   kstep "gup_test module" build_module
   kstep "cases" build_cases
   kstep "initramfs" build_initramfs
-  kstep "pinlab" build_pinlab
   kstep "boot" boot_vm
   local rc=0
   rm -rf "$OUT/spliced"

@@ -35,6 +35,7 @@ Commands:
   run FILE|-        run a script under the schemes, print the traces
   check FILES...    run self-checking scripts (files or directories)
   sweep             per-page GUP + release cost against IO size
+  export --c FILE   the script as a C program for a real kernel
   explain [NAME]    explain a violation (no NAME: list them)
   costs             print the cost table
 
@@ -60,14 +61,28 @@ Options:
 ";
 
 const HELP_CHECK: &str = "\
-Usage: pinlab check FILES...
+Usage: pinlab check [--kernel X.Y] FILES...
 
 Runs each script (directories: every *.pin inside, sorted) under all
-three schemes with default settings and prints one line per file:
+three schemes with default settings (--kernel: that release's rules,
+whatever the scripts say) and prints one line per file:
   ok      NAME
   FAIL    NAME line N: expected ..., observed ...
   ERROR   NAME line:col message
 then a totals line `N passed, M failed`.
+";
+
+const HELP_EXPORT: &str = "\
+Usage: pinlab export --c FILE [--out OUT]
+
+Writes a C program that performs the script with real syscalls on
+Linux (mmap, fork, mprotect, MADV_PAGEOUT, ftruncate, vmsplice, and
+long-term pins through the gup_test module) and prints the kernel's
+answers as `@LINE expect ...` lines: every operation's result, and
+at each `expect page` the page's mapcount and zeropage. It builds
+against oracle/lib/oracle.h; `make kernel-check` runs it on Linux 6.1
+(docs/fidelity.md). A statement userspace cannot perform is listed
+as `FILE:LINE: not exportable: REASON`, and nothing is written.
 ";
 
 const HELP_SWEEP: &str = "\
@@ -134,16 +149,21 @@ fn dispatch(args: &[String]) -> Result<u8, Usage> {
         "run" if wants_help(rest) => help(HELP_RUN),
         "check" if wants_help(rest) => help(HELP_CHECK),
         "sweep" if wants_help(rest) => help(HELP_SWEEP),
+        "export" if wants_help(rest) => help(HELP_EXPORT),
         "explain" if wants_help(rest) => help(HELP_EXPLAIN),
         "costs" if wants_help(rest) => help(HELP_COSTS),
         "run" => cmd_run(rest),
         "check" => cmd_check(rest),
         "sweep" => sweep::cmd_sweep(rest),
+        "export" => cmd_export(rest),
         "explain" => cmd_explain(rest),
         "costs" => cmd_costs(rest),
         other => Err(Usage(format!(
             "unknown command `{other}`{}\nTry 'pinlab --help'.",
-            did_you_mean(other, ["run", "check", "sweep", "explain", "costs"])
+            did_you_mean(
+                other,
+                ["run", "check", "sweep", "export", "explain", "costs"]
+            )
         ))),
     }
 }
@@ -469,7 +489,11 @@ fn collect_files(args: &[String]) -> Result<Vec<PathBuf>, Usage> {
 }
 
 fn cmd_check(args: &[String]) -> Result<u8, Usage> {
-    let (_, pos) = split_args(args, &[])?;
+    let (opts, pos) = split_args(args, &["--kernel"])?;
+    let mut overrides = Overrides::default();
+    for (_, v) in &opts {
+        overrides.era = Some(kernel_version(v)?);
+    }
     if pos.is_empty() {
         return Err(Usage(
             "check: no FILES given\nTry 'pinlab check --help'.".into(),
@@ -509,7 +533,7 @@ fn cmd_check(args: &[String]) -> Result<u8, Usage> {
             errors = true;
             continue;
         }
-        let report = mm_model::run(&parse.script, &Overrides::default());
+        let report = mm_model::run(&parse.script, &overrides);
         if report.passed() {
             passed += 1;
             let _ = writeln!(out, "ok      {}", shorten(&full, WIDTH - 8));
@@ -546,6 +570,51 @@ fn cmd_check(args: &[String]) -> Result<u8, Usage> {
     } else {
         0
     })
+}
+
+fn cmd_export(args: &[String]) -> Result<u8, Usage> {
+    let (opts, pos) = split_args(args, &["--c", "--out"])?;
+    let file = opts
+        .iter()
+        .find(|(k, _)| k == "--c")
+        .map(|(_, v)| v.clone())
+        .ok_or_else(|| Usage("export: give --c FILE (the only format so far)".into()))?;
+    if !pos.is_empty() {
+        return Err(Usage(format!("export: unexpected `{}`", pos[0])));
+    }
+    let text = read_input(&file)?;
+    let parse = mm_model::parse(&text);
+    if parse.has_errors() {
+        for d in parse.diagnostics.iter().filter(|d| d.is_error()) {
+            eprintln!("{file}:{}:{} {}", d.line, d.col, d.message);
+        }
+        return Err(Usage(format!("{file}: script errors; not exported")));
+    }
+    let name = Path::new(&file)
+        .file_stem()
+        .map_or("script".into(), |s| s.to_string_lossy().to_string());
+    match mm_model::export::to_c(&parse.script, &name) {
+        Ok(c) => {
+            match opts.iter().find(|(k, _)| k == "--out") {
+                Some((_, out)) => std::fs::write(out, c)
+                    .map_err(|e| Usage(format!("cannot write `{out}`: {e}")))?,
+                None => print!("{c}"),
+            }
+            Ok(0)
+        }
+        Err(errs) => {
+            for e in errs {
+                for l in wrap(
+                    &format!("{file}:{}: not exportable: ", e.line),
+                    "    ",
+                    &e.reason,
+                ) {
+                    eprintln!("{l}");
+                }
+            }
+            Ok(1)
+        }
+    }
 }
 
 fn cmd_explain(args: &[String]) -> Result<u8, Usage> {
