@@ -8,9 +8,10 @@
 #   make versions            pinned tool versions and what is installed
 #   make kernel-check [CASES="a b"]  check the model against Linux 6.1 in qemu (oracle/cases/;
 #                            see docs/fidelity.md)
+#   make kernel-fuzz [N=1000 SEED=1]  differential run: N random scripts, model vs Linux 6.1
 PORT ?= 8080
 
-.PHONY: all bootstrap serve build test e2e bench wasm-size versions clean kernel-check
+.PHONY: all bootstrap serve build test e2e bench wasm-size versions clean kernel-check kernel-fuzz
 
 all: test
 
@@ -40,6 +41,11 @@ versions:
 
 kernel-check:
 	@scripts/kernel-check.sh $(CASES)
+
+N ?= 1000
+SEED ?= 1
+kernel-fuzz:
+	@FUZZ=$(N) FUZZ_SEED=$(SEED) scripts/kernel-check.sh
 
 clean:
 	cargo clean

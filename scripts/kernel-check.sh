@@ -20,6 +20,13 @@
 #   VM_CMDLINE=...     extra kernel parameters (default: transparent_hugepage=always movablecore=512M)
 #   ORACLE_CASES=DIR   where the cases are (default $ROOT/oracle/cases)
 #   VERBOSE=1          print every case's '#' comment lines, not only those of failing cases
+#   FUZZ=N FUZZ_SEED=S the differential run instead of the cases: N random scripts of the
+#                      exportable subset from seed S (pinlab export --fuzz), every page observed
+#                      after every operation; only disagreements are printed, and each is shrunk
+#                      to a minimal script saved in $KDIR/run/regress (SHRINK=0: not) (make kernel-fuzz)
+#   FUZZ_DIR=DIR       a differential run over the NAME.pin + NAME.c already in DIR (the shrinker's)
+#   CHECK_KERNEL=X.Y   judge the observations by release X.Y's rules instead of 6.1's (how many
+#                      disagreements does an older model make? the shrinker's own test)
 #   APT_TIMEOUT=S      timeout of each apt-get call (default 900)
 #
 # Exit status: 0 when every case ran and the model agrees with every observation; 1 on any
@@ -249,14 +256,28 @@ select_cases() {
 
 build_cases() {
   mkdir -p "$CACHE/bin"
-  local c b
+  local c b todo=()
   for c in "${CASES[@]}"; do
     b="$CACHE/bin/$c"
     if [ -f "$b" ] && [ -z "$(find "$CASES_DIR/$c.c" "$CASES_DIR" "$ROOT/oracle/lib" -maxdepth 1 \
           \( -name "$c.c" -o -name '*.h' \) -newer "$b" 2>/dev/null)" ]; then continue; fi
-    gcc -static -O1 -g0 -Wall -Werror -Wno-unused-function -std=gnu11 -I "$ROOT/oracle/lib" -I "$GSRC" \
-      -o "$b" "$CASES_DIR/$c.c" -luring -lpthread \
-      || fail "case $c: oracle/cases/$c.c does not compile"
+    todo+=("$c")
+  done
+  [ ${#todo[@]} -eq 0 ] && return 0
+  # static for the cases; the differential run's many small programs link dynamically (the
+  # initramfs then carries their shared libraries) so that a thousand of them stay small
+  local link=-static; [ -n "$DIFF" ] && link=
+  printf '%s\n' "${todo[@]}" | xargs -P "$(nproc)" -I{} sh -c \
+    'gcc '"$link"' -O1 -g0 -Wall -Werror -Wno-unused-function -std=gnu11 -I "$1" -I "$2" -o "$3/bin/{}" "$4/{}.c" -luring -lpthread || { echo "case {}: {}.c does not compile" >&2; exit 255; }' \
+    _ "$ROOT/oracle/lib" "$GSRC" "$CACHE" "$CASES_DIR" \
+    || fail "a case does not compile (see above)"
+}
+
+# The shared libraries of dynamically linked cases, at their paths, into the initramfs $1.
+copy_libs() {
+  local lib
+  for lib in $(ldd "$CACHE/bin/${CASES[0]}" | grep -o '/[^ ]*'); do
+    mkdir -p "$1$(dirname "$lib")" && cp -L "$lib" "$1$lib"
   done
 }
 
@@ -269,6 +290,7 @@ build_initramfs() {
   cp "$GMOD/gup_test.ko" "$r/lib/modules/gup_test.ko"
   echo "$VM_MODULES gup_test" | tr -s ' \n' ' ' >"$r/lib/modules/order"
   for c in "${CASES[@]}"; do cp "$CACHE/bin/$c" "$r/cases/$c"; done
+  [ -z "$DIFF" ] || copy_libs "$r"
   printf '%s\n' "${CASES[@]}" >"$r/cases/list"
   echo "$CASE_TIMEOUT" >"$r/cases/timeout"
   (cd "$r" && find . | cpio -o -H newc 2>/dev/null | gzip -1 >"$OUT/initrd.gz") || fail "cpio of the initramfs failed"
@@ -327,7 +349,21 @@ kstep() { local t=$SECONDS; "$2"; echo "kernel-check: [$1] ok ($((SECONDS - t))s
 main() {
   mkdir -p "$KDIR" "$CACHE" "$DEBS" "$OUT"
   kstep "pinlab" build_pinlab
-  stage_cases
+  DIFF=${FUZZ:-}${FUZZ_DIR:-}
+  if [ -n "${FUZZ_DIR:-}" ]; then
+    CASES_DIR="$FUZZ_DIR"
+    VM_CMDLINE="${VM_CMDLINE_FUZZ:-transparent_hugepage=always}"
+  elif [ -n "${FUZZ:-}" ]; then
+    rm -rf "$OUT/fuzz-cases" "$CACHE/bin"/fz-* "$CACHE/bin"/sh[0-9]*
+    "$TARGET_DIR/debug/pinlab" export --fuzz "$FUZZ" --seed "${FUZZ_SEED:-1}" --out "$OUT/fuzz-cases" \
+      || fail "pinlab export --fuzz failed"
+    CASES_DIR="$OUT/fuzz-cases"
+    # no ZONE_MOVABLE: the random scripts' pages are ZONE_NORMAL in the model
+    VM_CMDLINE="${VM_CMDLINE_FUZZ:-transparent_hugepage=always}"
+    note "differential run: $FUZZ random scripts from seed ${FUZZ_SEED:-1}"
+  else
+    stage_cases
+  fi
   select_cases "$@"
   kstep "host tools" ensure_tools
   kstep "kernel image" fetch_kernel
@@ -340,7 +376,18 @@ main() {
   local rc=0
   rm -rf "$OUT/spliced"
   python3 "$KC/report.py" --log "$OUT/vm.log" --cases "$CASES_DIR" --out "$OUT/spliced" \
-    --pinlab "$TARGET_DIR/debug/pinlab" "${CASES[@]}" || rc=$?
+    --pinlab "$TARGET_DIR/debug/pinlab" ${DIFF:+--quiet-agree} "${CASES[@]}" || rc=$?
+  if [ -n "${FUZZ:-}" ] && [ "$rc" = 1 ] && [ "${SHRINK:-1}" != 0 ] && [ -s "$OUT/spliced/disagree.txt" ]; then
+    local bad=()
+    while read -r n; do bad+=("$OUT/fuzz-cases/$n.pin"); done < <(head -n "${SHRINK_MAX:-10}" "$OUT/spliced/disagree.txt")
+    rm -rf "$KDIR/shrink" "$KDIR/regress" && cp -r "$OUT/spliced" "$KDIR/fuzz-spliced"
+    note "shrinking ${#bad[@]} disagreeing scripts (one boot per round)"
+    python3 "$KC/shrink.py" --pinlab "$TARGET_DIR/debug/pinlab" --check "$ROOT/scripts/kernel-check.sh" --kdir "$KDIR" \
+      --work "$KDIR/shrink" --regress "$KDIR/regress" --spliced "$KDIR/fuzz-spliced" "${bad[@]}" \
+      || note "warning: shrinking failed"
+    note "minimal scripts with Linux 6.1's observations: $KDIR/regress/ (after review, copy them to"
+    note "oracle/regress/: make test checks them with pinlab check --kernel 6.1, no VM needed)"
+  fi
   note "total $((SECONDS - T0))s; spliced scripts in $OUT/spliced/, VM log $OUT/vm.log"
   exit "$rc"
 }

@@ -36,6 +36,16 @@ conformance() {
   "$TARGET_DIR/debug/pinlab" check "$CONFORMANCE_DIR"
 }
 
+oracle_regressions() {
+  # Minimal scripts from the differential run, with Linux 6.1's observations as expect lines.
+  if ! ls oracle/regress/*.pin >/dev/null 2>&1; then
+    echo "no oracle/regress/*.pin yet"
+    return 0
+  fi
+  cargo build -p pinlab --locked
+  "$TARGET_DIR/debug/pinlab" check --kernel 6.1 oracle/regress
+}
+
 step "cargo fmt --check" cargo fmt --all -- --check
 step "clippy (native, workspace)" cargo clippy --workspace --all-targets --locked -- -D warnings
 step "clippy (wasm32, mm-web)" cargo clippy -p mm-web --target "$WASM_TARGET" --all-targets --locked -- -D warnings
@@ -44,6 +54,7 @@ step "native tests (workspace)" cargo test --workspace --locked
 step "mm-model on wasm32" model_wasm
 step "browser tests (mm-web, headless chromium)" wasm_tests -p mm-web
 step "conformance (pinlab check)" conformance
+step "oracle regressions (pinlab check --kernel 6.1 oracle/regress)" oracle_regressions
 # The real-kernel oracle: Linux 6.1 in qemu (~15 s warm, ~2 min cold). The cache of kernel
 # packages and the gup_test module lives outside the clone, so CI's fresh clones stay warm.
 step "kernel check (Linux 6.1 in qemu, oracle/cases)" env KDIR="${KDIR:-${XDG_CACHE_HOME:-$HOME/.cache}/pinlab/kernel-check}" "$ROOT/scripts/kernel-check.sh"

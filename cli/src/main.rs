@@ -3,6 +3,7 @@
 //! Exit codes everywhere: 0 ok, 1 a check or expectation failed, 2 bad input or usage.
 
 mod examples;
+mod fuzz;
 mod sweep;
 
 use std::fmt::Write as _;
@@ -73,7 +74,8 @@ then a totals line `N passed, M failed`.
 ";
 
 const HELP_EXPORT: &str = "\
-Usage: pinlab export --c FILE [--out OUT]
+Usage: pinlab export --c FILE [--out OUT] [--observe expects|all]
+       pinlab export --fuzz N [--seed S] --out DIR
 
 Writes a C program that performs the script with real syscalls on
 Linux (mmap, fork, mprotect, MADV_PAGEOUT, ftruncate, vmsplice, and
@@ -83,6 +85,12 @@ at each `expect page` the page's mapcount and zeropage. It builds
 against oracle/lib/oracle.h; `make kernel-check` runs it on Linux 6.1
 (docs/fidelity.md). A statement userspace cannot perform is listed
 as `FILE:LINE: not exportable: REASON`, and nothing is written.
+--observe all: after every operation, observe every page of main's
+VMAs (the differential run's mode) instead of only at `expect page`.
+
+--fuzz writes N seeded random scripts of the exportable subset into
+DIR (fz-SEED.pin and fz-SEED.c, observing every page after every
+operation) for `make kernel-fuzz`; the same seed, the same scripts.
 ";
 
 const HELP_SWEEP: &str = "\
@@ -573,7 +581,18 @@ fn cmd_check(args: &[String]) -> Result<u8, Usage> {
 }
 
 fn cmd_export(args: &[String]) -> Result<u8, Usage> {
-    let (opts, pos) = split_args(args, &["--c", "--out"])?;
+    let (opts, pos) = split_args(args, &["--c", "--out", "--fuzz", "--seed", "--observe"])?;
+    let opt = |k: &str| opts.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    if let Some(n) = opt("--fuzz") {
+        let num = |what: &str, v: &str| {
+            v.parse::<u64>()
+                .map_err(|_| Usage(format!("export: {what} wants a number, got `{v}`")))
+        };
+        let count = num("--fuzz", n)?;
+        let seed = num("--seed", opt("--seed").unwrap_or("1"))?;
+        let out = opt("--out").ok_or_else(|| Usage("export --fuzz: give --out DIR".into()))?;
+        return fuzz::write_scripts(count, seed, Path::new(out));
+    }
     let file = opts
         .iter()
         .find(|(k, _)| k == "--c")
@@ -593,7 +612,12 @@ fn cmd_export(args: &[String]) -> Result<u8, Usage> {
     let name = Path::new(&file)
         .file_stem()
         .map_or("script".into(), |s| s.to_string_lossy().to_string());
-    match mm_model::export::to_c(&parse.script, &name) {
+    let exported = match opt("--observe").unwrap_or("expects") {
+        "expects" => mm_model::export::to_c(&parse.script, &name),
+        "all" => mm_model::export::to_c_observing_all(&parse.script, &name),
+        other => return Err(bad_value("--observe", other, ["expects", "all"])),
+    };
+    match exported {
         Ok(c) => {
             match opts.iter().find(|(k, _)| k == "--out") {
                 Some((_, out)) => std::fs::write(out, c)

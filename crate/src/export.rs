@@ -45,6 +45,10 @@ enum Handle {
 
 struct Vma {
     pages: u32,
+    /// Backed by 2 MiB folios.
+    huge: bool,
+    /// `munmap`ped by main: no longer observed.
+    unmapped: bool,
 }
 
 #[derive(Default)]
@@ -65,13 +69,26 @@ struct Gen {
 }
 
 /// The C program for `script` (`name` goes into its header comment), or every statement that
-/// cannot be exported.
+/// cannot be exported. The program observes at the script's `expect page` lines.
 pub fn to_c(script: &Script, name: &str) -> Result<String, Vec<NotExportable>> {
+    export(script, name, false)
+}
+
+/// Like [`to_c`], and after every operation of main the program also observes the mapcount
+/// and zeropage of every page of every VMA of main (the differential fuzzer's mode).
+pub fn to_c_observing_all(script: &Script, name: &str) -> Result<String, Vec<NotExportable>> {
+    export(script, name, true)
+}
+
+fn export(script: &Script, name: &str, observe_all: bool) -> Result<String, Vec<NotExportable>> {
     let mut g = Gen::default();
     for st in &script.stmts {
         g.stmt(st.line, &st.kind);
         if !matches!(st.kind, StmtKind::Expect { .. }) {
             g.last_stmt = st.line;
+        }
+        if observe_all && matches!(st.kind, StmtKind::Op { .. }) {
+            g.observe_all(st.line);
         }
     }
     if !g.errors.is_empty() {
@@ -133,6 +150,25 @@ static int touch(char *base, unsigned long first, unsigned long n, int write)
 static int sys_err(int rc)
 {
 	return rc ? errno : 0;
+}
+/* `reclaim VMA` is exported as MADV_PAGEOUT, which leaves a page mapped more than once alone */
+static void pageout_premise(int line, char *base, unsigned long n)
+{
+	for (unsigned long i = 0; i < n; i++) {
+		uint64_t pfn = pfn_of(base + i * PAGE);
+		if (pfn && kpagecount(pfn) > 1)
+			die("line %d: page %lu is mapped %" PRIu64 " times: MADV_PAGEOUT would skip it, "
+			    "so `reclaim` cannot be performed from userspace", line, i, kpagecount(pfn));
+	}
+}
+/* mapcount and zeropage of a present page (an absent one: nothing to observe) */
+static void obs_page_all(int line, const char *vma, unsigned long page, const void *addr)
+{
+	uint64_t pfn = pfn_of(addr);
+	if (!pfn)
+		return;
+	obs(line, "page %s %lu mapcount=%" PRIu64, vma, page, kpagecount(pfn));
+	obs(line, "page %s %lu zeropage=%s", vma, page, kpf(pfn, KPF_ZERO_PAGE) ? "yes" : "no");
 }
 "#;
 
@@ -243,7 +279,14 @@ impl Gen {
                     return self.refuse(line, "range outside the file");
                 };
                 let pages = r.end - r.start;
-                self.vmas.insert(vma.name.clone(), Vma { pages });
+                self.vmas.insert(
+                    vma.name.clone(),
+                    Vma {
+                        pages,
+                        huge: false,
+                        unmapped: false,
+                    },
+                );
                 let _ = writeln!(self.globals, "static char *{};", vma.name);
                 let prot = if *writable {
                     "PROT_READ | PROT_WRITE"
@@ -273,7 +316,14 @@ impl Gen {
                 if *zone != Zone::Normal {
                     return self.refuse(line, "zones cannot be chosen from userspace");
                 }
-                self.vmas.insert(vma.name.clone(), Vma { pages: *pages });
+                self.vmas.insert(
+                    vma.name.clone(),
+                    Vma {
+                        pages: *pages,
+                        huge: *huge,
+                        unmapped: false,
+                    },
+                );
                 let _ = writeln!(self.globals, "static char *{};", vma.name);
                 let prot = if *writable {
                     "PROT_READ | PROT_WRITE"
@@ -306,6 +356,23 @@ impl Gen {
                     "repeat and threads are not exported (the explorer's business)",
                 ),
         }
+    }
+
+    /// Declares `held_H`: whether handle H's acquisition succeeded.
+    fn held_var(&mut self, h: &str) {
+        let decl = format!("static int held_{h};\n");
+        if !self.globals.contains(&decl) {
+            self.globals.push_str(&decl);
+        }
+    }
+
+    /// `code` runs only if handle `h` holds pages; otherwise there is no kernel call to observe
+    /// (pinlab's EINVAL for a handle whose acquisition failed is its own convention).
+    fn if_held(line: u32, h: &str, code: String) -> String {
+        let inner: String = code.lines().map(|l| format!("\t{l}\n")).collect();
+        format!(
+            "\tif (held_{h}) {{\n{inner}\t\theld_{h} = 0;\n\t}} else {{\n\t\tinfo(\"line {line}: {h} holds nothing: no kernel call\");\n\t}}"
+        )
     }
 
     /// The C of one operation, ending with its `obs_result`.
@@ -347,12 +414,20 @@ impl Gen {
                 let (first, n) = self.vma_pages(line, &vma.name, *range)?;
                 self.pin_live = Some(handle.name.clone());
                 self.handles.insert(handle.name.clone(), Handle::Pin);
-                res(&format!(
-                    "pin_longterm({} + {first} * PAGE, {n}, {}, {})",
+                let h = &handle.name;
+                self.held_var(h);
+                // A GUP-fast success is not observable as `ok` or `fallback`: only its errno is.
+                let report = if flags.fast {
+                    format!("\t\tif (e)\n\t\t\tobs_result({line}, e);\n\t\telse\n\t\t\tinfo(\"line {line}: GUP-fast pinned (ok or fallback: not observable)\");")
+                } else {
+                    format!("\t\tobs_result({line}, e);")
+                };
+                format!(
+                    "\t{{\n\t\tint e = pin_longterm({} + {first} * PAGE, {n}, {}, {});\n\t\theld_{h} = !e;\n{report}\n\t}}",
                     vma.name,
                     i32::from(flags.write),
                     i32::from(flags.fast)
-                ))
+                )
             }
             Op::Vmsplice { handle, vma, range } => {
                 let (first, n) = self.vma_pages(line, &vma.name, *range)?;
@@ -363,36 +438,43 @@ impl Gen {
                 let p = self.pipes;
                 self.pipes += 1;
                 self.handles.insert(handle.name.clone(), Handle::Pipe(p));
+                let h = &handle.name;
+                self.held_var(h);
                 let _ = writeln!(self.globals, "static int pipe_{p}[2];");
                 format!(
                     "\tif (pipe(pipe_{p}))\n\t\tdie(\"pipe: %s\", strerror(errno));\n\
                      \t{{\n\t\tstruct iovec iov = {{ {v} + {first} * PAGE, {n} * PAGE }};\n\
                      \t\tssize_t got = vmsplice(pipe_{p}[1], &iov, 1, 0);\n\
-                     \t\tobs_result({line}, got == (ssize_t)({n} * PAGE) ? 0 : errno);\n\t}}",
+                     \t\theld_{h} = got == (ssize_t)({n} * PAGE);\n\
+                     \t\tobs_result({line}, held_{h} ? 0 : errno);\n\t}}",
                     v = vma.name
                 )
             }
-            Op::Put { handle, dirty } => match self.handles.remove(&handle.name) {
-                Some(Handle::Pin) => {
-                    self.pin_live = None;
-                    if *dirty {
-                        self.refuse(
-                            line,
-                            "gup_test unpins without dirtying: `put dirty` is not exported",
-                        );
+            Op::Put { handle, dirty } => Self::if_held(
+                line,
+                &handle.name,
+                match self.handles.remove(&handle.name) {
+                    Some(Handle::Pin) => {
+                        self.pin_live = None;
+                        if *dirty {
+                            self.refuse(
+                                line,
+                                "gup_test unpins without dirtying: `put dirty` is not exported",
+                            );
+                            return None;
+                        }
+                        res("pin_stop()")
+                    }
+                    Some(Handle::Pipe(p)) => {
+                        res(&format!("sys_err(close(pipe_{p}[0]) | close(pipe_{p}[1]))"))
+                    }
+                    Some(Handle::Refused) => return None,
+                    None => {
+                        self.refuse(line, format!("handle `{}` holds nothing here", handle.name));
                         return None;
                     }
-                    res("pin_stop()")
-                }
-                Some(Handle::Pipe(p)) => {
-                    res(&format!("sys_err(close(pipe_{p}[0]) | close(pipe_{p}[1]))"))
-                }
-                Some(Handle::Refused) => return None,
-                None => {
-                    self.refuse(line, format!("handle `{}` holds nothing here", handle.name));
-                    return None;
-                }
-            },
+                },
+            ),
             Op::Dma { handle, dir, .. } => {
                 if self.handles.get(&handle.name) == Some(&Handle::Refused) {
                     return None;
@@ -403,8 +485,12 @@ impl Gen {
                     self.refuse(line, "only `dma H read` of a gup_test pin is exported (PIN_LONGTERM_TEST_READ); no device writes memory here");
                     return None;
                 }
-                "\t{\n\t\tstatic char buf[64 * PAGE];\n\t\tpin_read(buf);\n\t}\n".to_string()
-                    + &res("0")
+                Self::if_held(
+                    line,
+                    &handle.name,
+                    "\t{\n\t\tstatic char buf[64 * PAGE];\n\t\tpin_read(buf);\n\t}\n".to_string()
+                        + &res("0"),
+                )
             }
             Op::Fork { child } => {
                 if !in_main {
@@ -435,6 +521,11 @@ impl Gen {
             }
             Op::Munmap { vma } => {
                 let (_, n) = self.vma_pages(line, &vma.name, PageRange::All)?;
+                if in_main {
+                    if let Some(v) = self.vmas.get_mut(&vma.name) {
+                        v.unmapped = true;
+                    }
+                }
                 res(&format!("sys_err(munmap({}, {n} * PAGE))", vma.name))
             }
             Op::Mprotect { vma, writable } => {
@@ -454,7 +545,19 @@ impl Gen {
                 range,
             } if self.vmas.contains_key(&t.name) => {
                 let (first, n) = self.vma_pages(line, &t.name, *range)?;
-                res(&format!(
+                let huge = self.vmas.get(&t.name).is_some_and(|v| v.huge);
+                if huge
+                    && (first % 512 != 0 || (n % 512 != 0 && first + n != self.vmas[&t.name].pages))
+                {
+                    self.refuse(line, "MADV_PAGEOUT of part of a THP splits the folio first; pinlab's reclaim acts on whole folios");
+                    return None;
+                }
+                // MADV_PAGEOUT only pages out what this process maps alone (page_mapcount 1);
+                // pinlab's reclaim unmaps every mapping. A shared page breaks the premise.
+                format!(
+                    "\tpageout_premise({line}, {v} + {first} * PAGE, {n});\n",
+                    v = t.name
+                ) + &res(&format!(
                     "sys_err(madvise({} + {first} * PAGE, {n} * PAGE, 21 /* MADV_PAGEOUT */))",
                     t.name
                 ))
@@ -522,6 +625,26 @@ impl Gen {
         })
     }
 
+    /// Observes every page of every VMA of main still mapped (pagemap reads fault nothing in).
+    fn observe_all(&mut self, line: u32) {
+        for (name, v) in &self.vmas {
+            if v.unmapped {
+                continue;
+            }
+            // all of a small VMA; pages 0..4 and the last of a large one
+            let mut pages: Vec<u32> = (0..v.pages.min(4)).collect();
+            if v.pages > 4 {
+                pages.push(v.pages - 1);
+            }
+            for i in pages {
+                let _ = writeln!(
+                    self.main,
+                    "\tobs_page_all({line}, \"{name}\", {i}, {name} + {i} * PAGE);"
+                );
+            }
+        }
+    }
+
     /// At an `expect page` of main, print the fields userspace can see, as observations after
     /// the statement the expectation follows.
     fn expect(&mut self, _line: u32, e: &Expect) {
@@ -565,11 +688,13 @@ mod tests {
              child: write heap\nexpect page heap 0 mapcount=1 refcount=1025\nput io\n",
         )
         .unwrap();
-        assert!(c.contains("obs_result(3, pin_longterm(heap + 0 * PAGE, 1, 1, 0));"));
+        assert!(c.contains("int e = pin_longterm(heap + 0 * PAGE, 1, 1, 0);"));
+        assert!(c.contains("obs_result(3, e);"));
         assert!(c.contains("case 0: /* line 5 */"));
         assert!(c.contains("child_do(&ch_child, 0);"));
         assert!(c.contains("obs_mapcount(5, \"heap\", 0, heap + 0 * PAGE);"));
         assert!(!c.contains("refcount"), "refcount is not observable");
+        assert!(c.contains("if (held_io) {"));
         assert!(c.contains("obs_result(7, pin_stop());"));
     }
 

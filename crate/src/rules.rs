@@ -161,7 +161,7 @@ rules! {
     /// 4 KiB page written (before: a new THP).
     THP_COW_SPLITS = "thp-cow-splits", v(5, 8), None,
         "3917c80280c9 (thp: change CoW semantics for anon-THP)",
-        "do_huge_pmd_wp_page: when the THP cannot be reused, __split_huge_pmd and fall back to a 4 KiB COW of the written page; the other subpages stay shared";
+        "do_huge_pmd_wp_page: when the THP cannot be reused, or the PMD maps the huge zero page, __split_huge_pmd and fall back to a 4 KiB COW of the written page; the other subpages stay shared (or on the zero page)";
     /// A write fault on a swap entry reuses the swap-cache page by mapcount + swapcount.
     SWAPIN_REUSE_MAPCOUNT = "swapin-reuse-mapcount", v(2, 6), Some(v(5, 18)),
         "ended by c145e0b47c77 (mm: streamline COW logic in do_swap_page())",

@@ -821,20 +821,17 @@ impl Runner<'_> {
             self.cx.fail(OpResult::Einval);
             return None;
         };
+        // Past the current end of the file there is nothing to write back, punch or reclaim:
+        // the range is cut at i_size (fallocate and sync_file_range succeed there).
         let size = self.k.files[f as usize].size;
-        if size == 0 && range == PageRange::All {
-            return Some((f, 0..0));
-        }
-        match range.resolve(size) {
-            Some(r) => Some((f, r)),
-            None => {
-                self.cx.fail(OpResult::Einval);
-                None
-            }
-        }
+        let r = match range {
+            PageRange::All => 0..size,
+            PageRange::One(p) => p..p.saturating_add(1),
+            PageRange::Span(a, b) => a..b,
+        };
+        Some((f, r.start.min(size)..r.end.min(size)))
     }
 
-    /// The page mapped at `vma` page `idx` of `main`.
     /// The VMA (of `main`) and the page mapped at `idx`.
     fn page_at(&self, vma: &Ident, idx: u32) -> Result<(u32, u32), String> {
         let v = self

@@ -130,3 +130,44 @@ fn fake_vma_mixed_private_range_needs_both_fakes() {
         .iter()
         .all(|s| s.result != mm_model::OpResult::Einval));
 }
+
+/// Rules the differential run against Linux 6.1 found (docs/fidelity.md), on 6.1.
+#[test]
+fn rules_found_by_the_differential_run() {
+    let on_61 = |text: &str| holds(text, "6.1", SchemeKind::Refcount);
+    // vma_needs_copy: a private file VMA with a COWed page has its page-cache PTEs copied.
+    assert!(on_61(
+        "file F ext4 pages=2\nmmap f F private rw\nread f 0\nwrite f 1\nfork c\n\
+         expect page f 0 mapcount=2\n"
+    ));
+    assert!(on_61(
+        "file F ext4 pages=2\nmmap f F private rw\nread f 0\nfork c\nexpect page f 0 mapcount=1\n"
+    ));
+    // truncate_pagecache unmaps COWed pages past the new end (even_cows); punch does not.
+    assert!(on_61(
+        "file F ext4 pages=2\nmmap f F private rw\nwrite f 1\ntruncate F 1\nread f 1\n\
+         expect result EFAULT\n"
+    ));
+    assert!(on_61(
+        "file F ext4 pages=2\nmmap f F private rw\nwrite f 1\npunch F 1\nread f 1\nexpect result ok\n"
+    ));
+    // ranges past the end of the file are cut at i_size.
+    assert!(on_61(
+        "file F ext4 pages=2\ntruncate F 0\npunch F 1\nexpect result ok\n"
+    ));
+    // the huge zero page, and a write to it splits the PMD.
+    assert!(on_61(
+        "mmap h anon pages=512 rw huge\nread h\nexpect page h 7 zeropage=yes\nwrite h 0\n\
+         expect page h 0 zeropage=no mapcount=1\nexpect page h 1 zeropage=yes\n"
+    ));
+    // a THP with a reference beyond its mappings cannot be split, so reclaim leaves it mapped.
+    assert!(on_61(
+        "mmap h anon pages=512 rw huge\nwrite h\nvmsplice s h 0\nreclaim h\n\
+         expect page h 0 mapcount=1\nput s\n"
+    ));
+    // a R/O pin of a shared THP subpage unshares 4 KiB after splitting the PMD.
+    assert!(on_61(
+        "mmap h anon pages=512 rw huge\nwrite h\nfork c\ngup p h 1 longterm\n\
+         expect page h 1 mapcount=1\nexpect page h 0 mapcount=2\nput p\n"
+    ));
+}

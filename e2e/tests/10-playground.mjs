@@ -117,6 +117,11 @@ export default async function playground(page, baseURL, t) {
   await page.click('#export');
   const exp = await text(page, '#export-text');
   assert(exp.includes('Observation'), 'export text lacks the verdict line');
+  // The default race needs the device and a completion: not performable from userspace, and
+  // the export says which lines and why.
+  const refused = await text(page, '#export-c-refused');
+  assert(/line \d+: not exportable: .*(IRQ|device|completion|kernel-internal)/.test(refused),
+    `export as C does not explain what it refuses: ${refused.slice(0, 200)}`);
 
   // Persistence.
   const marker = '# persisted-check\n';

@@ -28,6 +28,9 @@ done
 echo always > /sys/kernel/mm/transparent_hugepage/enabled || err "cannot set THP enabled=always"
 echo madvise > /sys/kernel/mm/transparent_hugepage/defrag || true
 echo 1 > /sys/kernel/mm/transparent_hugepage/use_zero_page || true
+# pinlab does not model fault-around (a read fault on a file mapping also maps up to 15 cached
+# neighbours, do_fault_around): one page per fault, as in the model (docs/fidelity.md)
+echo 4096 > /sys/kernel/debug/fault_around_bytes || err "cannot set fault_around_bytes"
 
 i=0; while [ ! -b /dev/vdb ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
 mkswap /dev/vdb >/dev/null 2>&1 && swapon /dev/vdb || err "swap on /dev/vdb failed"

@@ -913,6 +913,8 @@ pub fn app() -> Html {
                         <div class="panel">
                             <h2>{ "Export (plain text, for email)" }</h2>
                             <pre id="export-text">{ report.text() }</pre>
+                            <h2>{ "Export as C (the same script on a real Linux: pinlab export --c)" }</h2>
+                            { view::export_c(&parse_now) }
                         </div>
                     }
                     if eval.parse.has_errors() {

@@ -621,3 +621,23 @@ pub fn cost_table(
         </div>
     }
 }
+
+/// The script as a C program for a real kernel (`pinlab export --c`), or why it cannot be one.
+pub fn export_c(parse: &mm_model::Parse) -> Html {
+    if parse.has_errors() {
+        return html! { <p id="export-c-refused">{ "fix the script's errors first" }</p> };
+    }
+    match mm_model::export::to_c(&parse.script, "script") {
+        Ok(c) => html! {
+            <>
+                <p class="note-inline">{ "builds against oracle/lib/oracle.h; make kernel-check runs such programs on Linux 6.1 (docs/fidelity.md)" }</p>
+                <pre id="export-c">{ c }</pre>
+            </>
+        },
+        Err(errs) => html! {
+            <ul id="export-c-refused">
+                { for errs.iter().map(|e| html! { <li>{ format!("line {}: not exportable: {}", e.line, e.reason) }</li> }) }
+            </ul>
+        },
+    }
+}

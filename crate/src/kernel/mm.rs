@@ -283,14 +283,17 @@ impl Kernel {
                 Ok(pfn)
             }
             None => match backing {
-                Backing::Anon { huge: false, .. } if !write => {
-                    // do_anonymous_page: a read maps the shared zero page.
+                Backing::Anon { .. } if !write => {
+                    // do_anonymous_page: a read maps the shared zero page;
+                    // do_huge_pmd_anonymous_page: the huge zero page over the whole PMD.
                     let zero = self.zero_page(cx);
-                    self.vmas[vma as usize].ptes[idx as usize] = Some(Pte::Present {
-                        pfn: zero,
-                        write: false,
-                        dirty: false,
-                    });
+                    for i in self.chunk(vma, idx) {
+                        self.vmas[vma as usize].ptes[i as usize] = Some(Pte::Present {
+                            pfn: zero,
+                            write: false,
+                            dirty: false,
+                        });
+                    }
                     Ok(zero)
                 }
                 Backing::Anon { .. } => {
@@ -358,10 +361,6 @@ impl Kernel {
             self.set_pte_write(vma, idx, true);
             Ok(pfn)
         } else {
-            let unit = self.chunk(vma, idx);
-            if unit.len() > 1 && era.has(&rules::THP_COW_SPLITS) {
-                self.split_pmd(cx, vma, unit.start, pfn);
-            }
             Ok(self.cow_copy(cx, vma, idx, pfn, true, false))
         }
     }
@@ -379,7 +378,9 @@ impl Kernel {
     }
 
     /// `wp_page_copy`: a new anonymous page replaces `old` in this VMA. Checks I15. An
-    /// `unshare` (FAULT_FLAG_UNSHARE) maps the exclusive copy read-only.
+    /// `unshare` (FAULT_FLAG_UNSHARE) maps the exclusive copy read-only. A PMD mapping (a THP
+    /// or the huge zero page) is split first and only the 4 KiB page copied (5.8+,
+    /// `do_huge_pmd_wp_page` falls back to PTEs); before 5.8 the whole folio is copied.
     pub(crate) fn cow_copy(
         &mut self,
         cx: &mut StepCx,
@@ -389,6 +390,10 @@ impl Kernel {
         was_mapped: bool,
         unshare: bool,
     ) -> Pfn {
+        let unit = self.chunk(vma, idx);
+        if was_mapped && unit.len() > 1 && self.settings.era.has(&rules::THP_COW_SPLITS) {
+            self.split_pmd(cx, vma, unit.start, old);
+        }
         cx.charge(Primitive::CopyPage, 1);
         let version = self.pages[old as usize].version;
         let new = self.alloc_anon(cx, vma, idx, version);
@@ -548,6 +553,17 @@ impl Kernel {
                     RmapEntry::Vma(cv),
                 );
             }
+            // vma_needs_copy: a VMA with an anon_vma (it has had anonymous pages: COWed ones in
+            // a private file mapping) has all its PTEs copied, page-cache and zero-page PTEs
+            // too; shared file mappings are refaulted by the child.
+            let has_anon_vma = !matches!(backing, Backing::File { shared: true, .. })
+                && self.vmas[pv as usize].ptes.iter().any(|pte| match pte {
+                    Some(Pte::Present { pfn, .. }) => {
+                        matches!(self.pages[*pfn as usize].owner, Owner::Anon { .. })
+                    }
+                    Some(Pte::Swap { .. }) => true,
+                    None => false,
+                });
             let mut idx = 0;
             while idx < pages {
                 let unit = self.chunk(pv, idx);
@@ -577,7 +593,9 @@ impl Kernel {
                             self.vmas[cv as usize].ptes[i as usize] = Some(swap);
                         }
                     }
-                    // Shared and page-cache PTEs are not copied: the child refaults them.
+                    Some(Pte::Present { pfn, .. }) if has_anon_vma => {
+                        self.map_pte(cx, cv, idx, pfn, false, false);
+                    }
                     _ => {}
                 }
                 idx = next;
@@ -743,6 +761,9 @@ impl Kernel {
         let unit = self.chunk(vma, start);
         let extra = unit.len() as i64 - 1;
         self.vmas[vma as usize].pte_mapped.insert(start);
+        if self.pages[pfn as usize].is_zero() {
+            return; // the huge zero page's PMD becomes PTEs of the zero page: nothing counted
+        }
         let p = self.pg(cx, pfn);
         p.mapcount += extra;
         p.refcount += extra;

@@ -251,6 +251,14 @@ impl Kernel {
             cx.note(|| format!("p{pfn}: maybe pinned: not added to the swap cache, kept"));
             return;
         }
+        let p = &self.pages[pfn as usize];
+        if anon && p.large() && !p.flags.swapcache && p.refcount != p.pte_maps() {
+            // shrink_folio_list: a THP must be splittable to be swapped out (can_split_folio:
+            // no references beyond its mappings); one with extra references is activated.
+            cx.note(|| format!("p{pfn}: THP with extra references cannot be split: activated"));
+            self.pg(cx, pfn).flags.active = true;
+            return;
+        }
         let maps = self.mappings_of(pfn);
         if anon {
             if !self.pages[pfn as usize].flags.swapcache {
@@ -453,10 +461,30 @@ impl Kernel {
     }
 
     /// The second half of a truncate: drop the pages past the new end, set `i_size`.
+    /// `truncate_pagecache` unmaps with `even_cows`: the COWed (anonymous) pages of private
+    /// mappings past the new end go too, so a later access there is SIGBUS; a hole punch
+    /// keeps them.
     pub(crate) fn finish_truncate(&mut self, cx: &mut StepCx, file: FileId, pages: u32) {
         let old = self.files[file as usize].size;
         if pages < old {
             self.drop_range(cx, file, pages..old);
+            for v in 0..self.vmas.len() as super::VmaId {
+                let vma = &self.vmas[v as usize];
+                let Backing::File {
+                    file: f,
+                    pgoff,
+                    shared: false,
+                } = vma.backing
+                else {
+                    continue;
+                };
+                if f != file || !vma.live {
+                    continue;
+                }
+                for i in pages.saturating_sub(pgoff)..vma.pages {
+                    self.zap_pte(cx, v, i);
+                }
+            }
         }
         let f = &mut self.files[file as usize];
         f.size = pages;
