@@ -66,6 +66,8 @@ struct Gen {
     pipes: usize,
     /// The last statement line before the current one: an `expect` observes after it.
     last_stmt: u32,
+    /// Forked children that have not exited.
+    live_children: std::collections::BTreeSet<String>,
 }
 
 /// The C program for `script` (`name` goes into its header comment), or every statement that
@@ -110,9 +112,15 @@ fn export(script: &Script, name: &str, observe_all: bool) -> Result<String, Vec<
             "\nstatic void step_{child}(char m, void *arg)\n{{\n\t(void)arg;\n\tswitch (m) {{\n{arms}\t}}\n}}"
         );
     }
+    // Children still running are ended before main returns: one holding the gup_test file
+    // would keep its pin alive into the next program.
+    let mut end = String::new();
+    for c in &g.live_children {
+        let _ = writeln!(end, "\tchild_end(&ch_{c}, pid_{c});");
+    }
     let _ = write!(
         out,
-        "\nint main(void)\n{{\n\ton_fault_efault();\n{}\treturn 0;\n}}\n",
+        "\nint main(void)\n{{\n\ton_fault_efault();\n{}{end}\treturn 0;\n}}\n",
         g.main
     );
     Ok(out)
@@ -503,6 +511,7 @@ impl Gen {
                     "static struct chan ch_{c};\nstatic pid_t pid_{c};"
                 );
                 self.children.insert(c.clone(), String::new());
+                self.live_children.insert(c.clone());
                 self.child_steps.insert(c.clone(), 0);
                 format!("\tpid_{c} = fork_child(&ch_{c}, step_{c}, 0);\n") + &res("0")
             }
@@ -515,6 +524,7 @@ impl Gen {
                     return None;
                 };
                 // The parent ends the child; nothing runs in the child itself.
+                self.live_children.remove(child);
                 let code = format!("\tchild_end(&ch_{child}, pid_{child});\n") + &res("0");
                 let _ = writeln!(self.main, "\t/* line {line}, {child} exits */\n{code}");
                 return None;

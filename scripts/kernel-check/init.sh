@@ -46,12 +46,15 @@ dmesg -c >/dev/null
 for c in $(cat /cases/list); do
   echo "=== CASE $c"
   d=/mnt/ext4/$c; rm -rf "$d"; mkdir -p "$d"; cd "$d" || cd /
-  /cases/$c </dev/null 2>&1 &
+  # its own session: whatever the case leaves running is killed with it (a child holding the
+  # gup_test file would keep a pin alive into the next case)
+  setsid /cases/$c </dev/null 2>&1 &
   pid=$!
   ( sleep "$tmo"; kill -0 $pid 2>/dev/null && { echo "=== TIMEOUT $c"; kill -9 $pid; } ) &
   dog=$!
   wait $pid; rc=$?
   kill $dog 2>/dev/null; wait $dog 2>/dev/null
+  kill -9 -- -$pid 2>/dev/null
   cd /
   # kernel warnings the case triggered (WARN_ON, BUG, oops) go into its block as comments
   dmesg -c | grep -E 'WARNING|BUG|Oops|RIP:|segfault|Out of memory|gup_test' | sed 's/^/# dmesg: /'

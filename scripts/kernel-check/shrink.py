@@ -113,9 +113,11 @@ def main():
         with open(spliced[name]) as f:
             text = f.read()
         with open(out, "w") as f:
+            judged = os.environ.get("CHECK_KERNEL", "6.1")
             f.write(f"# Regression case from the differential run (make kernel-fuzz): {name},\n"
-                    f"# shrunk to {ops(current[name])} operations. The expect lines are Linux 6.1's\n"
-                    f"# observations; `pinlab check --kernel 6.1` must agree with them.\n" + text)
+                    f"# shrunk to {ops(current[name])} operations while the model with {judged} rules\n"
+                    f"# disagreed. The expect lines are Linux 6.1's observations;\n"
+                    f"# `pinlab check --kernel 6.1` must agree with them.\n" + text)
         print(f"shrink: {name}: {ops(current[name])} operations -> {out}")
 
 
