@@ -74,10 +74,13 @@ impl Kernel {
         if api != Api::Pin {
             return 0;
         }
-        let zero = self
+        match self
             .zero_pfn
-            .filter(|_| self.settings.era.has(&rules::ZEROPAGE_NOT_PINNED));
-        pages.iter().filter(|&&p| Some(p) != zero).count() as u64
+            .filter(|_| self.settings.era.has(&rules::ZEROPAGE_NOT_PINNED))
+        {
+            Some(zero) => pages.iter().filter(|&&p| p != zero).count() as u64,
+            None => pages.len() as u64,
+        }
     }
 
     /// Runs a `gup` / `get` / `vmsplice` statement.
