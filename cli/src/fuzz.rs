@@ -38,6 +38,14 @@ struct Vma {
     pages: u32,
 }
 
+/// Pages in a range written as `N` or `A..B`.
+fn range_len(range: &str) -> u32 {
+    match range.split_once("..") {
+        Some((a, b)) => b.parse::<u32>().unwrap_or(1) - a.parse::<u32>().unwrap_or(0),
+        None => 1,
+    }
+}
+
 /// One random script in the exportable subset.
 pub fn random_script(seed: u64) -> String {
     let mut r = Rng::new(seed);
@@ -75,6 +83,10 @@ pub fn random_script(seed: u64) -> String {
         });
     }
     let (mut pin, mut pipes, mut child) = (false, Vec::new(), 0u8); // child: 0 none, 1 live, 2 gone
+                                                                    // io_uring buffers (`gup qN V RANGE longterm write` on anon or tmpfs): (name, pages)
+    let mut rings: Vec<(String, u32)> = Vec::new();
+    let mut next_ring = 0;
+    let ring_ok = |v: &str| v != "f" || fs == "tmpfs";
     let mut next_pipe = 0;
     for _ in 0..4 + r.below(9) {
         if vmas.is_empty() {
@@ -95,7 +107,7 @@ pub fn random_script(seed: u64) -> String {
             }
         };
         let (vn, vp) = (v.name, v.pages);
-        let line = match r.below(16) {
+        let line = match r.below(17) {
             0..=2 => format!("write {vn} {range}"),
             3 | 4 => format!("read {vn} {range}"),
             5 | 6 if !pin => {
@@ -109,6 +121,20 @@ pub fn random_script(seed: u64) -> String {
             5 | 6 => {
                 pin = false;
                 "put p".to_string()
+            }
+            7 if r.chance(2) && ring_ok(vn) => {
+                next_ring += 1;
+                let n = if range == "all" {
+                    vp
+                } else {
+                    range_len(&range)
+                };
+                rings.push((format!("q{next_ring}"), n));
+                format!("gup q{next_ring} {vn} {range} longterm write")
+            }
+            16 if !rings.is_empty() => {
+                let (name, n) = rings[r.below(rings.len() as u32) as usize].clone();
+                format!("dma {name} {} {}", r.pick(&["write", "read"]), r.below(n))
             }
             7 => {
                 next_pipe += 1;
@@ -147,6 +173,9 @@ pub fn random_script(seed: u64) -> String {
     }
     if pin {
         s.push_str("put p\n");
+    }
+    for (q, _) in rings {
+        let _ = writeln!(s, "put {q}");
     }
     for p in pipes {
         let _ = writeln!(s, "put s{p}");

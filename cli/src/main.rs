@@ -78,8 +78,9 @@ Usage: pinlab export --c FILE [--out OUT] [--observe expects|all]
        pinlab export --fuzz N [--seed S] --out DIR
 
 Writes a C program that performs the script with real syscalls on
-Linux (mmap, fork, mprotect, MADV_PAGEOUT, ftruncate, vmsplice, and
-long-term pins through the gup_test module) and prints the kernel's
+Linux (mmap, fork, mprotect, MADV_PAGEOUT, ftruncate, vmsplice,
+long-term pins as io_uring buffers or through the gup_test module,
+DMA through io_uring) and prints the kernel's
 answers as `@LINE expect ...` lines: every operation's result, and
 at each `expect page` the page's mapcount and zeropage. It builds
 against oracle/lib/oracle.h; `make kernel-check` runs it on Linux 6.1

@@ -37,6 +37,8 @@ const MAX_CHILD_STEPS: usize = 100;
 enum Handle {
     /// A gup_test long-term pin (one at a time).
     Pin,
+    /// An io_uring registered buffer of `pages` pages (FOLL_PIN | FOLL_LONGTERM | FOLL_WRITE).
+    Ring(usize, u32),
     /// A pipe holding FOLL_GET references (`vmsplice`).
     Pipe(usize),
     /// Its acquisition was refused (already reported): later uses add no error.
@@ -47,6 +49,8 @@ struct Vma {
     pages: u32,
     /// Backed by 2 MiB folios.
     huge: bool,
+    /// Anonymous or shmem: io_uring registers buffers there (not on ext4).
+    uring_ok: bool,
     /// `munmap`ped by main: no longer observed.
     unmapped: bool,
 }
@@ -66,6 +70,10 @@ struct Gen {
     pipes: usize,
     /// The last statement line before the current one: an `expect` observes after it.
     last_stmt: u32,
+    /// Files on tmpfs (shmem).
+    tmpfs: std::collections::BTreeSet<String>,
+    /// io_uring instances so far.
+    rings: usize,
     /// Forked children that have not exited.
     live_children: std::collections::BTreeSet<String>,
 }
@@ -271,6 +279,9 @@ impl Gen {
                     return self.refuse(line, "zones cannot be chosen from userspace");
                 }
                 self.files.insert(name.name.clone(), *pages);
+                if *fs == FsKind::Tmpfs {
+                    self.tmpfs.insert(name.name.clone());
+                }
                 let _ = writeln!(self.globals, "static int fd_{};", name.name);
                 self.emit(
                     line,
@@ -297,6 +308,7 @@ impl Gen {
                     Vma {
                         pages,
                         huge: false,
+                        uring_ok: self.tmpfs.contains(&file.name),
                         unmapped: false,
                     },
                 );
@@ -334,6 +346,7 @@ impl Gen {
                     Vma {
                         pages: *pages,
                         huge: *huge,
+                        uring_ok: true,
                         unmapped: false,
                     },
                 );
@@ -418,16 +431,33 @@ impl Gen {
                     self.refuse(line, "pins are taken by main only");
                     return None;
                 }
+                let (first, n) = self.vma_pages(line, &vma.name, *range)?;
+                let h = &handle.name;
+                // A writable long-term pin of anonymous or shmem memory is what io_uring's
+                // buffer registration takes (pin_user_pages, FOLL_WRITE | FOLL_LONGTERM): any
+                // number of them, and the device can read and write through them.
+                if flags.write && !flags.fast && self.vmas[&vma.name].uring_ok {
+                    let k = self.rings;
+                    self.rings += 1;
+                    self.handles.insert(h.clone(), Handle::Ring(k, n));
+                    self.held_var(h);
+                    let _ = writeln!(
+                        self.globals,
+                        "static struct io_uring ring_{k};\nstatic char *buf_{k};"
+                    );
+                    return Some(format!(
+                        "\tbuf_{k} = {} + {first} * PAGE;\n\t{{\n\t\tint e = uring_register(&ring_{k}, buf_{k}, {n});\n\t\theld_{h} = !e;\n\t\tobs_result({line}, e);\n\t}}",
+                        vma.name
+                    ));
+                }
                 if let Some(live) = &self.pin_live {
                     let msg =
                         format!("gup_test holds one long-term pin at a time (`{live}` is live)");
                     self.refuse(line, msg);
                     return None;
                 }
-                let (first, n) = self.vma_pages(line, &vma.name, *range)?;
                 self.pin_live = Some(handle.name.clone());
                 self.handles.insert(handle.name.clone(), Handle::Pin);
-                let h = &handle.name;
                 self.held_var(h);
                 // A GUP-fast success is not observable as `ok` or `fallback`: only its errno is.
                 let report = if flags.fast {
@@ -478,6 +508,16 @@ impl Gen {
                         }
                         res("pin_stop()")
                     }
+                    Some(Handle::Ring(k, _)) => {
+                        if *dirty {
+                            self.refuse(
+                                line,
+                                "io_uring unpins without dirtying: `put dirty` is not exported",
+                            );
+                            return None;
+                        }
+                        res(&format!("uring_unregister(&ring_{k})"))
+                    }
                     Some(Handle::Pipe(p)) => {
                         res(&format!("sys_err(close(pipe_{p}[0]) | close(pipe_{p}[1]))"))
                     }
@@ -488,14 +528,30 @@ impl Gen {
                     }
                 },
             ),
-            Op::Dma { handle, dir, .. } => {
+            Op::Dma { handle, dir, range } => {
                 if self.handles.get(&handle.name) == Some(&Handle::Refused) {
                     return None;
+                }
+                if let Some(&Handle::Ring(k, n)) = self.handles.get(&handle.name) {
+                    let Some(r) = range.resolve(n) else {
+                        self.refuse(line, "range outside the handle's pages");
+                        return None;
+                    };
+                    let write = i32::from(*dir == crate::script::DmaDir::Write);
+                    return Some(Self::if_held(
+                        line,
+                        &handle.name,
+                        res(&format!(
+                            "uring_dma(&ring_{k}, buf_{k} + {} * PAGE, {}, {write})",
+                            r.start,
+                            r.end - r.start
+                        )),
+                    ));
                 }
                 if self.handles.get(&handle.name) != Some(&Handle::Pin)
                     || *dir == crate::script::DmaDir::Write
                 {
-                    self.refuse(line, "only `dma H read` of a gup_test pin is exported (PIN_LONGTERM_TEST_READ); no device writes memory here");
+                    self.refuse(line, "the device writes memory only through an io_uring buffer (`gup H VMA longterm write` on anonymous or tmpfs memory); through a gup_test pin it can only read");
                     return None;
                 }
                 Self::if_held(
@@ -703,14 +759,31 @@ mod tests {
              child: write heap\nexpect page heap 0 mapcount=1 refcount=1025\nput io\n",
         )
         .unwrap();
-        assert!(c.contains("int e = pin_longterm(heap + 0 * PAGE, 1, 1, 0);"));
+        // a writable long-term pin of anonymous memory: an io_uring buffer
+        assert!(c.contains("int e = uring_register(&ring_0, buf_0, 1);"));
         assert!(c.contains("obs_result(3, e);"));
         assert!(c.contains("case 0: /* line 5 */"));
         assert!(c.contains("child_do(&ch_child, 0);"));
         assert!(c.contains("obs_mapcount(5, \"heap\", 0, heap + 0 * PAGE);"));
-        assert!(!c.contains("refcount"), "refcount is not observable");
+        let main = &c[c.find("int main(void)").unwrap()..];
+        assert!(!main.contains("refcount"), "refcount is not observable");
         assert!(c.contains("if (held_io) {"));
-        assert!(c.contains("obs_result(7, pin_stop());"));
+        assert!(c.contains("obs_result(7, uring_unregister(&ring_0));"));
+    }
+
+    #[test]
+    fn read_only_and_fast_pins_go_through_gup_test_one_at_a_time() {
+        let c = export(
+            "mmap m anon pages=2 rw\nwrite m\ngup p m 0 longterm\ngup q m 1 longterm write\n\
+             dma q write\nput q\nput p\n",
+        )
+        .unwrap();
+        assert!(c.contains("pin_longterm(m + 0 * PAGE, 1, 0, 0)"));
+        assert!(c.contains("uring_dma(&ring_0, buf_0 + 0 * PAGE, 1, 1)"));
+        let err = export("mmap m anon pages=2 rw\ngup p m 0 longterm\ngup q m 1 longterm fast\n")
+            .unwrap_err();
+        assert_eq!(err[0].line, 3);
+        assert!(err[0].reason.contains("one long-term pin at a time"));
     }
 
     #[test]

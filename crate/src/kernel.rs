@@ -279,6 +279,10 @@ pub struct Vma {
     /// PTE (and holds its own reference on the folio).
     #[serde(default)]
     pub pte_mapped: BTreeSet<u32>,
+    /// `vma->anon_vma` exists: `anon_vma_prepare` ran (a write fault on a private mapping,
+    /// even one that then failed, or any anonymous page). fork copies every PTE of such a VMA.
+    #[serde(default)]
+    pub anon_vma: bool,
 }
 
 /// A process (`struct mm_struct`, domain §3.5).

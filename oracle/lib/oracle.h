@@ -328,6 +328,37 @@ static void uring_read(struct io_uring *r, void *addr, size_t len, void *dst)
 	close(p[1]);
 }
 
+/* `dma H write|read` through a registered buffer: the "device" is a file on tmpfs;
+ * IORING_OP_READ_FIXED writes memory (a read from the device), IORING_OP_WRITE_FIXED reads it.
+ * Returns 0 or the errno. */
+static int uring_dma(struct io_uring *r, void *addr, unsigned long pages, int write_memory)
+{
+	int fd = make_file("/tmp", pages, 'D');
+	struct io_uring_sqe *sqe = io_uring_get_sqe(r);
+	if (write_memory)
+		io_uring_prep_read_fixed(sqe, fd, addr, pages * PAGE, 0, 0);
+	else
+		io_uring_prep_write_fixed(sqe, fd, addr, pages * PAGE, 0, 0);
+	if (io_uring_submit(r) != 1)
+		die("io_uring_submit failed");
+	struct io_uring_cqe *cqe;
+	int ret = io_uring_wait_cqe(r, &cqe);
+	if (ret)
+		die("io_uring_wait_cqe: %s", strerror(-ret));
+	int res = cqe->res;
+	io_uring_cqe_seen(r, cqe);
+	close(fd);
+	return res < 0 ? -res : (res == (int)(pages * PAGE) ? 0 : EIO);
+}
+
+/* `put H` of a registered buffer: unpin_user_pages, then the ring goes */
+static int uring_unregister(struct io_uring *r)
+{
+	int ret = io_uring_unregister_buffers(r);
+	io_uring_queue_exit(r);
+	return -ret;
+}
+
 /* ---- pin-lost-by-cow: does the pin still hold the page the process maps? ----------------- */
 /* `through_pin` is what the pin's pages hold, `pfn_at_pin` what the page table had when the
  * pin was taken. Lost if the data differ or the process now maps another PFN. */

@@ -70,6 +70,7 @@ impl Kernel {
             live: true,
             anon_tree,
             pte_mapped: Default::default(),
+            anon_vma: false,
         });
         self.procs[proc_ as usize].vmas.insert(name.into(), id);
     }
@@ -108,6 +109,7 @@ impl Kernel {
             root: vma,
             index: unit.start,
         };
+        self.vmas[vma as usize].anon_vma = true;
         let pfn = self.alloc_page(cx, owner, zone, order, version);
         let excl = self.settings.era.anon_exclusive();
         self.pg(cx, pfn).flags.anon_exclusive = excl;
@@ -253,6 +255,11 @@ impl Kernel {
         }
         if self.ctx != Context::Process {
             self.might_sleep(cx, "page fault (mmap_lock)");
+        }
+        if write && !matches!(backing, Backing::File { shared: true, .. }) {
+            // do_cow_fault / do_anonymous_page / wp_page_copy: anon_vma_prepare comes first,
+            // so the anon_vma exists even when the fault then fails (beyond EOF: SIGBUS).
+            self.vmas[vma as usize].anon_vma = true;
         }
         cx.charge(Primitive::Fault, 1);
         match self.vmas[vma as usize].ptes[idx as usize] {
@@ -544,6 +551,7 @@ impl Kernel {
             let cv = self.vmas.len() as VmaId - 1;
             // copy_page_range keeps the parent's page-table layout: split PMDs stay split.
             self.vmas[cv as usize].pte_mapped = self.vmas[pv as usize].pte_mapped.clone();
+            self.vmas[cv as usize].anon_vma = self.vmas[pv as usize].anon_vma; // anon_vma_fork
             if let Backing::Anon { .. } = backing {
                 // anon_vma_fork: the child's VMA joins the parent's anon_vma tree.
                 cx.charge(Primitive::SlabAlloc, 1);
@@ -553,17 +561,9 @@ impl Kernel {
                     RmapEntry::Vma(cv),
                 );
             }
-            // vma_needs_copy: a VMA with an anon_vma (it has had anonymous pages: COWed ones in
-            // a private file mapping) has all its PTEs copied, page-cache and zero-page PTEs
-            // too; shared file mappings are refaulted by the child.
-            let has_anon_vma = !matches!(backing, Backing::File { shared: true, .. })
-                && self.vmas[pv as usize].ptes.iter().any(|pte| match pte {
-                    Some(Pte::Present { pfn, .. }) => {
-                        matches!(self.pages[*pfn as usize].owner, Owner::Anon { .. })
-                    }
-                    Some(Pte::Swap { .. }) => true,
-                    None => false,
-                });
+            // vma_needs_copy: a VMA with an anon_vma has all its PTEs copied, page-cache and
+            // zero-page PTEs too; the child refaults those of any other VMA.
+            let has_anon_vma = self.vmas[pv as usize].anon_vma;
             let mut idx = 0;
             while idx < pages {
                 let unit = self.chunk(pv, idx);
