@@ -276,7 +276,8 @@ build_cases() {
 # The shared libraries of dynamically linked cases, at their paths, into the initramfs $1.
 copy_libs() {
   local lib
-  for lib in $(ldd "$CACHE/bin/${CASES[0]}" | grep -o '/[^ ]*'); do
+  # the union over every case: the linker drops liburing from a program that does not use it
+  for lib in $(printf "$CACHE/bin/%s\n" "${CASES[@]}" | xargs ldd 2>/dev/null | grep -o '^[[:space:]].*/[^ ]*' | grep -o '/[^ ]*' | sort -u); do
     mkdir -p "$1$(dirname "$lib")" && cp -L "$lib" "$1$lib"
   done
 }
@@ -304,7 +305,11 @@ boot_vm() {
   local idle_max=${VM_IDLE_TIMEOUT:-$((CASE_TIMEOUT + 60))}
   note "booting $KVER in qemu ($QEMU_ACCEL, $VM_MEM, ${#CASES[@]} cases, timeout ${tmo}s, or ${idle_max}s without output)"
   local t=$SECONDS
-  (timeout -k 10 "$tmo" qemu-system-x86_64 -machine q35,accel="$QEMU_ACCEL" -cpu max -smp "$VM_SMP" -m "$VM_MEM" \
+  # the differential run's VM has two NUMA nodes, so that `migrate` (move_pages) has somewhere to go
+  local numa=()
+  [ -z "$DIFF" ] || numa=(-object memory-backend-ram,id=m0,size=512M -object memory-backend-ram,id=m1,size=512M
+    -numa node,nodeid=0,cpus=0-$((VM_SMP - 1)),memdev=m0 -numa node,nodeid=1,memdev=m1)
+  (timeout -k 10 "$tmo" qemu-system-x86_64 -machine q35,accel="$QEMU_ACCEL" -cpu max -smp "$VM_SMP" -m "$VM_MEM" "${numa[@]}" \
     -nographic -no-reboot -pidfile "$OUT/qemu.pid" -kernel "$KROOT/vmlinuz" -initrd "$OUT/initrd.gz" \
     -drive file="$OUT/ext4.img",if=virtio,format=raw -drive file="$OUT/swap.img",if=virtio,format=raw \
     -append "console=ttyS0 panic=-1 loglevel=3 $VM_CMDLINE" \

@@ -107,7 +107,7 @@ pub fn random_script(seed: u64) -> String {
             }
         };
         let (vn, vp) = (v.name, v.pages);
-        let line = match r.below(17) {
+        let line = match r.below(18) {
             0..=2 => format!("write {vn} {range}"),
             3 | 4 => format!("read {vn} {range}"),
             5 | 6 if !pin => {
@@ -132,6 +132,7 @@ pub fn random_script(seed: u64) -> String {
                 rings.push((format!("q{next_ring}"), n));
                 format!("gup q{next_ring} {vn} {range} longterm write")
             }
+            17 => format!("migrate {vn} {range}"),
             16 if !rings.is_empty() => {
                 let (name, n) = rings[r.below(rings.len() as u32) as usize].clone();
                 format!("dma {name} {} {}", r.pick(&["write", "read"]), r.below(n))

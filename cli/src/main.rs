@@ -80,7 +80,7 @@ Usage: pinlab export --c FILE [--out OUT] [--observe expects|all]
 Writes a C program that performs the script with real syscalls on
 Linux (mmap, fork, mprotect, MADV_PAGEOUT, ftruncate, vmsplice,
 long-term pins as io_uring buffers or through the gup_test module,
-DMA through io_uring) and prints the kernel's
+DMA through io_uring, move_pages) and prints the kernel's
 answers as `@LINE expect ...` lines: every operation's result, and
 at each `expect page` the page's mapcount and zeropage. It builds
 against oracle/lib/oracle.h; `make kernel-check` runs it on Linux 6.1

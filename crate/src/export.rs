@@ -12,7 +12,7 @@
 //! Only what userspace can do is exportable; every other statement is refused with the line
 //! and the reason, never dropped: short-term pins (userspace can hold only long-term ones, via
 //! gup_test), FOLL_GET holds other than a pipe's (`vmsplice`), the device, completions, the
-//! workqueue, IRQ context, migration (one NUMA node), filesystems the VM lacks, and the knobs
+//! workqueue, IRQ context, filesystems the VM lacks, and the knobs
 //! that are pinlab's own (`set writeback=`, `set counter=exact`).
 
 use std::collections::BTreeMap;
@@ -633,6 +633,13 @@ impl Gen {
                     t.name
                 ))
             }
+            Op::Migrate { vma, range } => {
+                let (first, n) = self.vma_pages(line, &vma.name, *range)?;
+                res(&format!(
+                    "migrate_range({} + {first} * PAGE, {n})",
+                    vma.name
+                ))
+            }
             Op::Truncate { file, pages } => res(&format!(
                 "sys_err(ftruncate(fd_{}, {pages} * PAGE))",
                 file.name
@@ -686,7 +693,6 @@ impl Gen {
                     Op::WritebackDone { .. } | Op::Writeback { .. } => {
                         "userspace cannot hold a page under write-out"
                     }
-                    Op::Migrate { .. } => "the kernel-check VM has one NUMA node: nothing to migrate to",
                     Op::Reclaim { .. } => "only the pages of a VMA can be reclaimed from userspace (MADV_PAGEOUT)",
                     _ => "not performable from userspace",
                 };

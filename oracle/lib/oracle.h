@@ -351,6 +351,38 @@ static int uring_dma(struct io_uring *r, void *addr, unsigned long pages, int wr
 	return res < 0 ? -res : (res == (int)(pages * PAGE) ? 0 : EIO);
 }
 
+/* `migrate VMA RANGE`: move_pages(2) of the present pages to the other NUMA node (the VM of the
+ * differential run has two); EAGAIN when a page stays where it was (pinned, referenced,
+ * special like the zero page), 0 when every one moved. */
+#include <sys/syscall.h>
+static int migrate_range(char *base, unsigned long n)
+{
+	static void *pages[512];
+	static int before[512], nodes[512], after[512];
+	unsigned long k = 0;
+	for (unsigned long i = 0; i < n && k < 512; i++)
+		if (pfn_of(base + i * PAGE))
+			pages[k++] = base + i * PAGE;
+	if (!k)
+		return 0;
+	if (syscall(SYS_move_pages, 0, k, pages, NULL, before, 0))
+		die("move_pages (query): %s", strerror(errno));
+	for (unsigned long i = 0; i < k; i++) {
+		if (before[i] < 0) /* a special page (the zero page): it stays */
+			return EAGAIN;
+		nodes[i] = before[i] == 0 ? 1 : 0;
+	}
+	if (syscall(SYS_move_pages, 0, k, pages, nodes, after, 4 /* MPOL_MF_MOVE_ALL */) < 0 &&
+	    errno == ENODEV)
+		die("move_pages: no second NUMA node (the differential run's VM has two)");
+	if (syscall(SYS_move_pages, 0, k, pages, NULL, after, 0))
+		die("move_pages (query): %s", strerror(errno));
+	for (unsigned long i = 0; i < k; i++)
+		if (after[i] != nodes[i])
+			return EAGAIN;
+	return 0;
+}
+
 /* `put H` of a registered buffer: unpin_user_pages, then the ring goes */
 static int uring_unregister(struct io_uring *r)
 {
