@@ -139,6 +139,15 @@ fn export(script: &Script, name: &str, observe_all: bool) -> Result<String, Vec<
 /// exported program is one file.
 const ORACLE_H: &str = include_str!("../../oracle/lib/oracle.h");
 
+/// The `mmap` / `mprotect` protection of `ro` / `rw`.
+fn prot(writable: bool) -> &'static str {
+    if writable {
+        "PROT_READ | PROT_WRITE"
+    } else {
+        "PROT_READ"
+    }
+}
+
 /// Helpers every exported program needs on top of oracle.h.
 const RUNTIME: &str = r#"/* a CPU access that faults (SIGSEGV/SIGBUS) is the model's EFAULT */
 static sigjmp_buf fault_jmp;
@@ -303,21 +312,9 @@ impl Gen {
                     return self.refuse(line, "range outside the file");
                 };
                 let pages = r.end - r.start;
-                self.vmas.insert(
-                    vma.name.clone(),
-                    Vma {
-                        pages,
-                        huge: false,
-                        uring_ok: self.tmpfs.contains(&file.name),
-                        unmapped: false,
-                    },
-                );
-                let _ = writeln!(self.globals, "static char *{};", vma.name);
-                let prot = if *writable {
-                    "PROT_READ | PROT_WRITE"
-                } else {
-                    "PROT_READ"
-                };
+                let uring_ok = self.tmpfs.contains(&file.name);
+                self.declare_vma(&vma.name, pages, false, uring_ok);
+                let prot = prot(*writable);
                 let flags = if *shared { "MAP_SHARED" } else { "MAP_PRIVATE" };
                 self.emit(
                     line,
@@ -341,21 +338,8 @@ impl Gen {
                 if *zone != Zone::Normal {
                     return self.refuse(line, "zones cannot be chosen from userspace");
                 }
-                self.vmas.insert(
-                    vma.name.clone(),
-                    Vma {
-                        pages: *pages,
-                        huge: *huge,
-                        uring_ok: true,
-                        unmapped: false,
-                    },
-                );
-                let _ = writeln!(self.globals, "static char *{};", vma.name);
-                let prot = if *writable {
-                    "PROT_READ | PROT_WRITE"
-                } else {
-                    "PROT_READ"
-                };
+                self.declare_vma(&vma.name, *pages, *huge, true);
+                let prot = prot(*writable);
                 self.emit(
                     line,
                     None,
@@ -382,6 +366,18 @@ impl Gen {
                     "repeat and threads are not exported (the explorer's business)",
                 ),
         }
+    }
+
+    /// A VMA of main and the C pointer to it.
+    fn declare_vma(&mut self, name: &str, pages: u32, huge: bool, uring_ok: bool) {
+        let v = Vma {
+            pages,
+            huge,
+            uring_ok,
+            unmapped: false,
+        };
+        self.vmas.insert(name.to_string(), v);
+        let _ = writeln!(self.globals, "static char *{name};");
     }
 
     /// Declares `held_H`: whether handle H's acquisition succeeded.
@@ -601,11 +597,7 @@ impl Gen {
             }
             Op::Mprotect { vma, writable } => {
                 let (_, n) = self.vma_pages(line, &vma.name, PageRange::All)?;
-                let prot = if *writable {
-                    "PROT_READ | PROT_WRITE"
-                } else {
-                    "PROT_READ"
-                };
+                let prot = prot(*writable);
                 res(&format!(
                     "sys_err(mprotect({}, {n} * PAGE, {prot}))",
                     vma.name
