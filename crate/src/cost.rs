@@ -35,6 +35,49 @@ names! {
     }
 }
 
+names! {
+    /// A group of primitives, for summaries (the stacked cost bar, the cost table's sections).
+    Category {
+        /// Atomic RMW, rwsem, page lock, IRQ save/restore.
+        Locking = "locking",
+        /// Slab allocation, fake-VMA initialisation, the free-path check.
+        Allocation = "allocation",
+        /// Interval-tree node visits and rmap walks.
+        Rmap = "rmap / i_mmap tree",
+        /// GUP calls (fast and slow), GUP per page, unpin per page.
+        Gup = "GUP walk",
+        /// `queue_work` and the worker's wake-up.
+        Deferral = "IRQ / workqueue",
+        /// Dirtying, copying, migrating, faulting pages and flushing the TLB.
+        PageWork = "page work",
+    }
+}
+
+impl Primitive {
+    /// The category this primitive is summed under.
+    pub fn category(self) -> Category {
+        match self {
+            Primitive::Atomic | Primitive::IrqSave | Primitive::Rwsem | Primitive::PageLock => {
+                Category::Locking
+            }
+            Primitive::SlabAlloc | Primitive::FakeInit | Primitive::FreeCheck => {
+                Category::Allocation
+            }
+            Primitive::ItreeNode | Primitive::RmapVma => Category::Rmap,
+            Primitive::GupCallFast
+            | Primitive::GupCallSlow
+            | Primitive::GupPage
+            | Primitive::UnpinPage => Category::Gup,
+            Primitive::QueueWork | Primitive::WorkerWakeup => Category::Deferral,
+            Primitive::MarkDirty
+            | Primitive::CopyPage
+            | Primitive::MigratePage
+            | Primitive::Fault
+            | Primitive::TlbFlush => Category::PageWork,
+        }
+    }
+}
+
 /// How a default was obtained.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -408,6 +451,21 @@ mod tests {
             assert_eq!(e.primitive as usize, i);
         }
         assert_eq!(t.entries.len(), Primitive::ALL.len());
+    }
+
+    #[test]
+    fn every_primitive_has_a_category_and_every_category_is_used() {
+        for &p in Primitive::ALL {
+            assert!(Category::ALL.contains(&p.category()), "{p}");
+        }
+        for &c in Category::ALL {
+            assert!(
+                Primitive::ALL.iter().any(|p| p.category() == c),
+                "no primitive in {c}"
+            );
+        }
+        assert_eq!(Primitive::Atomic.category().name(), "locking");
+        assert_eq!(Primitive::ItreeNode.category().name(), "rmap / i_mmap tree");
     }
 
     #[test]

@@ -37,7 +37,7 @@ pub mod script;
 pub mod settings;
 pub mod trace;
 
-pub use cost::{CostCounts, CostTable, Primitive};
+pub use cost::{Category, CostCounts, CostTable, Primitive};
 pub use diagnostic::{Diagnostic, Severity};
 pub use invariants::ViolationKind;
 pub use kernel::Kernel;
