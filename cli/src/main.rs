@@ -107,9 +107,9 @@ const HELP_EXPLAIN: &str = "\
 Usage: pinlab explain [NAME]
        pinlab explain --kernel X.Y
 
-Explains a violation or event: what it means, the kernel path, the
-invariant, and an example script that raises it. Without NAME, lists
-every name. With --kernel, lists the version-dependent mm rules in
+Explains a violation or event: what it means, the kernel path, a
+source to read, and an example script that raises it. Without NAME,
+lists every name. With --kernel, lists the version-dependent mm rules in
 force in release X.Y, each with the commit that merged it, and the
 rules that release does not have yet or no longer has.
 ";
@@ -740,7 +740,10 @@ fn explain(kind: ViolationKind) -> String {
     for l in wrap("kernel path: ", "  ", info.kernel_path) {
         let _ = writeln!(out, "{l}");
     }
-    let _ = writeln!(out, "invariant:   {}", info.invariant);
+    if !info.link.is_empty() {
+        // A URL is never wrapped: cut, it would not open.
+        let _ = writeln!(out, "read:        {}", info.link);
+    }
     let example = examples::example(kind);
     let under: Vec<&str> = raised_under(example, kind)
         .iter()

@@ -46,8 +46,10 @@ fn pinlab_stdin(args: &[&str], stdin: Option<&str>) -> Out {
 
 fn assert_width(what: &str, text: &str) {
     for (i, l) in text.lines().enumerate() {
+        // A line that ends in a URL may be longer: URLs are never cut.
+        let url = l.split_whitespace().last().unwrap_or("");
         assert!(
-            l.chars().count() <= 72,
+            l.chars().count() <= 72 || (url.starts_with("https://") && l.len() - url.len() <= 72),
             "{what}: line {} is {} columns: {l}",
             i + 1,
             l.chars().count()

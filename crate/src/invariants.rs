@@ -45,8 +45,12 @@ pub struct KindInfo {
     pub explanation: &'static str,
     /// The kernel path where it bites.
     pub kernel_path: &'static str,
-    /// Invariant(s) of domain §5.
+    /// Internal: the invariant id(s) of the domain notes (§5) this kind encodes. For
+    /// maintainers cross-checking the notes; not meant for readers (the page does not show it).
     pub invariant: &'static str,
+    /// One URL a reader can open about this kind (a mailing-list post, a commit, an article), or
+    /// "" when none fits.
+    pub link: &'static str,
 }
 
 impl ViolationKind {
@@ -67,55 +71,76 @@ impl ViolationKind {
 }
 
 macro_rules! kinds {
-    ($($kind:ident: $expl:literal, $path:literal, $inv:literal;)+) => {
+    ($($kind:ident: $expl:literal, $path:literal, $inv:literal, $link:literal;)+) => {
         /// The table of kinds, in `ViolationKind::ALL` order.
         pub static KINDS: &[KindInfo] = &[$(KindInfo {
             kind: ViolationKind::$kind, explanation: $expl, kernel_path: $path, invariant: $inv,
+            link: $link,
         }),+];
     };
 }
 
 kinds! {
     LostWrite: "data written to a page will never reach the disk: the page is clean, newer than the disk and no write pin is live, or it was dropped",
-        "folio_clear_dirty_for_io -> folio_mkclean; the DMA write set no dirty bit", "I5, I6";
+        "folio_clear_dirty_for_io -> folio_mkclean; the DMA write set no dirty bit", "I5, I6",
+        "https://lwn.net/Articles/753027/";
     DirtyWithoutBuffers: "a page of a buffer-head filesystem became dirty after its buffers were released (the ext4 BUG/WARN)",
-        "set_page_dirty_lock after try_to_release_page; ext4_writepage BUG_ON(!page_has_buffers)", "I7";
+        "set_page_dirty_lock after try_to_release_page; ext4_writepage BUG_ON(!page_has_buffers)", "I7",
+        "https://lore.kernel.org/all/20180103100430.GE4911@quack2.suse.cz/";
     UnstableWriteOut: "a page changed while under write-out on a filesystem that needs stable pages",
-        "folio_start_writeback; DMA bypasses folio_wait_stable", "I9";
+        "folio_start_writeback; DMA bypasses folio_wait_stable", "I9",
+        "https://lore.kernel.org/all/20181218234254.GC31274@dastard/";
     DmaToOrphan: "DMA into a page that is no longer in its file (truncated or punched) or a freed DAX block",
-        "truncate_inode_pages_range -> filemap_remove_folio (mapping = NULL)", "I10, I11";
-    DmaAfterFree: "the device reaches a page that was freed, migrated away or reclaimed, or through a released handle",
-        "put_page / unpin_user_page -> free_unref_page; migrate_pages", "I12, I13, I23";
+        "truncate_inode_pages_range -> filemap_remove_folio (mapping = NULL)", "I10, I11",
+        "https://lwn.net/Articles/774411/";
+    DmaAfterFree: "the device reaches a page that was freed, migrated away or reclaimed, or through a GUP reference or pin already released",
+        "put_page / unpin_user_page -> free_unref_page; migrate_pages", "I12, I13, I23",
+        "https://lwn.net/Articles/753027/";
     PinLostByCow: "the pinning process no longer maps the pinned page: COW moved it away",
-        "do_wp_page -> wp_page_copy (reuse refused)", "I15";
+        "do_wp_page -> wp_page_copy (reuse refused)", "I15",
+        "https://git.kernel.org/pub/scm/linux/kernel/git/torvalds/linux.git/commit/?id=70e806e4e645";
     CowLeak: "one process sees another's writes through a COW-shared page (CVE-2020-29374)",
-        "do_wp_page reuses a page another process still holds (reuse_swap_page, mapcount == 1)", "I16";
+        "do_wp_page reuses a page another process still holds (reuse_swap_page, mapcount == 1)", "I16",
+        "https://git.kernel.org/pub/scm/linux/kernel/git/torvalds/linux.git/commit/?id=17839856fd58";
     PinUndetected: "a scheme that claims detection answered 'not pinned' for a pinned page",
-        "folio_maybe_dma_pinned / mapcount vs rmap walk", "I3";
+        "folio_maybe_dma_pinned / mapcount vs rmap walk", "I3",
+        "https://patchwork.kernel.org/project/linux-block/patch/20191030224930.3990755-20-jhubbard@nvidia.com";
     UnbalancedRelease: "release of something not held; a count would go negative; vmstat released > acquired",
-        "unpin_user_page / put_page on a page the caller no longer holds", "I1, I2, I4";
+        "unpin_user_page / put_page on a page the caller no longer holds", "I1, I2, I4",
+        "https://patchwork.kernel.org/project/linux-block/patch/20191030224930.3990755-20-jhubbard@nvidia.com";
     WrongRelease: "the release API does not match the acquisition (put_page on a pin, ...)",
-        "put_page vs unpin_user_page (Documentation/core-api/pin_user_pages.rst)", "I22";
+        "put_page vs unpin_user_page (Documentation/core-api/pin_user_pages.rst)", "I22",
+        "https://patchwork.kernel.org/project/linux-block/patch/20191030224930.3990755-20-jhubbard@nvidia.com";
     RefcountOverflow: "a counter would pass its limit (2^31 with GUP_PIN_COUNTING_BIAS = 1024)",
-        "try_grab_folio: folio_ref_count < 0 (CVE-2019-11487)", "I2";
+        "try_grab_folio: folio_ref_count < 0 (CVE-2019-11487)", "I2",
+        "https://git.kernel.org/pub/scm/linux/kernel/git/torvalds/linux.git/commit/?id=8fde12ca79af";
     SleepInAtomic: "a sleeping lock, page lock or GFP_KERNEL allocation in IRQ or IRQs-off context",
-        "might_sleep in set_page_dirty_lock / down_write(i_mmap_rwsem) / kmem_cache_alloc", "I18";
+        "might_sleep in set_page_dirty_lock / down_write(i_mmap_rwsem) / kmem_cache_alloc", "I18",
+        "https://lore.kernel.org/all/20181210102846.GC29289@quack2.suse.cz/";
     LongtermUnpinnable: "a FOLL_LONGTERM pin sits in movable/CMA memory or on DAX",
-        "__gup_longterm_locked -> check_and_migrate_movable_pages", "I14";
+        "__gup_longterm_locked -> check_and_migrate_movable_pages", "I14",
+        "https://git.kernel.org/pub/scm/linux/kernel/git/torvalds/linux.git/commit/?id=2bb6d2837083";
     ZombiePage: "a page's refcount reached zero while it is still mapped or pinned",
-        "put_page -> __folio_put while the fake mapping remains (Glisse [I1])", "I12";
+        "put_page -> __folio_put while the fake mapping remains (the fake-VMA proposal's page-free check)", "I12",
+        "https://lore.kernel.org/all/20181208022445.GA7024@redhat.com/";
     WritebackStall: "a waiter blocks on a pin that is never released before the script ends: the task would hang",
-        "folio_wait_writeback / dax_layout_busy_page waiting on a pin", "I6";
-    PinLeak: "at the end of the script a handle was never released",
-        "unpin_user_pages never called (nr_foll_pin_acquired != nr_foll_pin_released)", "I1, I4";
+        "folio_wait_writeback / dax_layout_busy_page waiting on a pin", "I6",
+        "https://lore.kernel.org/all/CAPcyv4go0Xzhz8rXdfscWuXDu83BO9v8WD4upDUJWb7gKzX5OQ@mail.gmail.com/";
+    PinLeak: "a GUP reference or pin taken by the script was never released",
+        "unpin_user_pages never called (nr_foll_pin_acquired != nr_foll_pin_released)", "I1, I4",
+        "https://patchwork.kernel.org/project/linux-block/patch/20191030224930.3990755-20-jhubbard@nvidia.com";
     FalsePositive: "the scheme says pinned when nothing pins the page (allowed: 'false positives are acceptable')",
-        "folio_maybe_dma_pinned: refcount >= GUP_PIN_COUNTING_BIAS", "I3'";
+        "folio_maybe_dma_pinned: refcount >= GUP_PIN_COUNTING_BIAS", "I3'",
+        "https://patchwork.kernel.org/project/linux-block/patch/20191030224930.3990755-20-jhubbard@nvidia.com";
     GupFastLost: "GUP-fast gave up and the slow path ran (mmap_lock, find_vma)",
-        "gup_fast -> __gup_longterm_locked fallback", "-";
+        "gup_fast -> __gup_longterm_locked fallback", "-",
+        "https://lore.kernel.org/all/CAPcyv4go0Xzhz8rXdfscWuXDu83BO9v8WD4upDUJWb7gKzX5OQ@mail.gmail.com/";
     Deferred: "work queued from IRQ context to the workqueue",
-        "bio_check_pages_dirty -> schedule_work(&bio_dirty_work); fake VMA removal", "F12";
+        "bio_check_pages_dirty -> schedule_work(&bio_dirty_work); fake VMA removal", "F12",
+        "https://lore.kernel.org/all/20181210102846.GC29289@quack2.suse.cz/";
     DirtiedWithoutMkwrite: "a clean page became dirty with no page_mkwrite since it was cleaned",
-        "set_page_dirty_lock from the pin release, not from a write fault", "I8";
+        "set_page_dirty_lock from the pin release, not from a write fault", "I8",
+        "https://lore.kernel.org/all/20181218234254.GC31274@dastard/";
 }
 
 /// One finding raised at a step.
@@ -137,6 +162,23 @@ mod tests {
             assert_eq!(k.kind as usize, i);
         }
         assert_eq!(KINDS.len(), ViolationKind::ALL.len());
+    }
+
+    #[test]
+    fn texts_have_no_internal_ids_and_links_open() {
+        for k in KINDS {
+            for text in [k.explanation, k.kernel_path] {
+                for bad in ["[R", "[I", "[B", "§", "domain", "handle"] {
+                    assert!(!text.contains(bad), "{}: {text}", k.kind);
+                }
+            }
+            assert!(
+                k.link.is_empty() || k.link.starts_with("https://"),
+                "{}: {}",
+                k.kind,
+                k.link
+            );
+        }
     }
 
     #[test]
