@@ -104,14 +104,16 @@ mapped shared rw. --svg FILE also writes a log-log line chart.
 ";
 
 const HELP_EXPLAIN: &str = "\
-Usage: pinlab explain [NAME]
+Usage: pinlab explain [NAME] [--kernel X.Y]
        pinlab explain --kernel X.Y
 
 Explains a violation or event: what it means, the kernel path, a
 source to read, and an example script that raises it. Without NAME,
-lists every name. With --kernel, lists the version-dependent mm rules in
-force in release X.Y, each with the commit that merged it, and the
-rules that release does not have yet or no longer has.
+lists every name. With NAME and --kernel, the kernel path names the
+functions as release X.Y called them (an older name is followed by
+the current one). With --kernel alone, lists the version-dependent mm
+rules in force in release X.Y, each with the commit that merged it, and
+the rules that release does not have yet or no longer has.
 ";
 
 const HELP_COSTS: &str = "\
@@ -645,11 +647,12 @@ fn cmd_export(args: &[String]) -> Result<u8, Usage> {
 fn cmd_explain(args: &[String]) -> Result<u8, Usage> {
     let (opts, pos) = split_args(args, &["--kernel"])?;
     let mut out = String::new();
-    if let Some((_, v)) = opts.last() {
-        if !pos.is_empty() {
-            return Err(Usage("explain: NAME or --kernel, not both".into()));
-        }
-        print!("{}", explain_kernel(kernel_version(v)?));
+    let kernel = match opts.last() {
+        Some((_, v)) => Some(kernel_version(v)?),
+        None => None,
+    };
+    if let (Some(k), []) = (kernel, pos.as_slice()) {
+        print!("{}", explain_kernel(k));
         return Ok(0);
     }
     match pos.as_slice() {
@@ -670,7 +673,7 @@ fn cmd_explain(args: &[String]) -> Result<u8, Usage> {
                     did_you_mean(name, ViolationKind::ALL.iter().map(|k| k.name()))
                 )));
             };
-            out.push_str(&explain(kind));
+            out.push_str(&explain(kind, kernel));
         }
         _ => return Err(Usage("explain: one NAME at most".into())),
     }
@@ -724,7 +727,8 @@ fn explain_kernel(k: KernelVersion) -> String {
     out
 }
 
-fn explain(kind: ViolationKind) -> String {
+/// One kind; with a release, the kernel path names that release's functions.
+fn explain(kind: ViolationKind, kernel: Option<KernelVersion>) -> String {
     let info = kind.info();
     let mut out = String::new();
     let what = if kind.informational() {
@@ -737,8 +741,18 @@ fn explain(kind: ViolationKind) -> String {
         let _ = writeln!(out, "{l}");
     }
     out.push('\n');
-    for l in wrap("kernel path: ", "  ", info.kernel_path) {
-        let _ = writeln!(out, "{l}");
+    match kernel {
+        Some(k) => {
+            let _ = writeln!(out, "kernel path (Linux {k}):");
+            for l in wrap("  ", "  ", &info.kernel_path_at(k)) {
+                let _ = writeln!(out, "{l}");
+            }
+        }
+        None => {
+            for l in wrap("kernel path: ", "  ", info.kernel_path) {
+                let _ = writeln!(out, "{l}");
+            }
+        }
     }
     if !info.link.is_empty() {
         // A URL is never wrapped: cut, it would not open.

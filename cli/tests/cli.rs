@@ -236,6 +236,30 @@ fn explain_every_kind_has_a_working_example() {
 }
 
 #[test]
+fn explain_one_at_a_release_names_its_functions() {
+    let old = pinlab(&["explain", "dirty-without-buffers", "--kernel", "4.19"]);
+    assert_eq!(old.code, 0);
+    assert_width("explain --kernel 4.19", &old.stdout);
+    let flat = old.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains(
+            "kernel path (Linux 4.19): set_page_dirty_lock (now folio_mark_dirty_lock) \
+             after try_to_release_page (now filemap_release_folio);"
+        ),
+        "{}",
+        old.stdout
+    );
+    let new = pinlab(&["explain", "dirty-without-buffers", "--kernel", "6.13"]);
+    let flat = new.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains("folio_mark_dirty_lock after filemap_release_folio;"),
+        "{}",
+        new.stdout
+    );
+    assert!(!flat.contains("(now "), "{}", new.stdout);
+}
+
+#[test]
 fn explain_unknown_suggests() {
     let o = pinlab(&["explain", "lost-wirte"]);
     assert_eq!(o.code, 2);

@@ -8,6 +8,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::kfuncs;
+use crate::rules::KernelVersion;
 use crate::settings::names;
 
 names! {
@@ -43,7 +45,8 @@ pub struct KindInfo {
     pub kind: ViolationKind,
     /// One-line explanation.
     pub explanation: &'static str,
-    /// The kernel path where it bites.
+    /// The kernel path where it bites, with current function names (see
+    /// [`KindInfo::kernel_path_at`] for the names of a given release).
     pub kernel_path: &'static str,
     /// Internal: the invariant id(s) of the domain notes (§5) this kind encodes. For
     /// maintainers cross-checking the notes; not meant for readers (the page does not show it).
@@ -51,6 +54,14 @@ pub struct KindInfo {
     /// One URL a reader can open about this kind (a mailing-list post, a commit, an article), or
     /// "" when none fits.
     pub link: &'static str,
+}
+
+impl KindInfo {
+    /// The kernel path with the function names release `v` used (`kfuncs::at`): older names
+    /// carry the current one once, e.g. at 4.19 `set_page_dirty_lock (now folio_mark_dirty_lock)`.
+    pub fn kernel_path_at(&self, v: KernelVersion) -> String {
+        kfuncs::at(self.kernel_path, v)
+    }
 }
 
 impl ViolationKind {
@@ -85,7 +96,7 @@ kinds! {
         "folio_clear_dirty_for_io -> folio_mkclean; the DMA write set no dirty bit", "I5, I6",
         "https://lwn.net/Articles/753027/";
     DirtyWithoutBuffers: "a page of a buffer-head filesystem became dirty after its buffers were released (the ext4 BUG/WARN)",
-        "set_page_dirty_lock after try_to_release_page; ext4_writepage BUG_ON(!page_has_buffers)", "I7",
+        "folio_mark_dirty_lock after filemap_release_folio; ext4_writepage BUG_ON(!page_has_buffers)", "I7",
         "https://lore.kernel.org/all/20180103100430.GE4911@quack2.suse.cz/";
     UnstableWriteOut: "a page changed while under write-out on a filesystem that needs stable pages",
         "folio_start_writeback; DMA bypasses folio_wait_stable", "I9",
@@ -94,7 +105,7 @@ kinds! {
         "truncate_inode_pages_range -> filemap_remove_folio (mapping = NULL)", "I10, I11",
         "https://lwn.net/Articles/774411/";
     DmaAfterFree: "the device reaches a page that was freed, migrated away or reclaimed, or through a GUP reference or pin already released",
-        "put_page / unpin_user_page -> free_unref_page; migrate_pages", "I12, I13, I23",
+        "put_page / unpin_user_page -> __folio_put; migrate_pages", "I12, I13, I23",
         "https://lwn.net/Articles/753027/";
     PinLostByCow: "the pinning process no longer maps the pinned page: COW moved it away",
         "do_wp_page -> wp_page_copy (reuse refused)", "I15",
@@ -115,7 +126,7 @@ kinds! {
         "try_grab_folio: folio_ref_count < 0 (CVE-2019-11487)", "I2",
         "https://git.kernel.org/pub/scm/linux/kernel/git/torvalds/linux.git/commit/?id=8fde12ca79af";
     SleepInAtomic: "a sleeping lock, page lock or GFP_KERNEL allocation in IRQ or IRQs-off context",
-        "might_sleep in set_page_dirty_lock / down_write(i_mmap_rwsem) / kmem_cache_alloc", "I18",
+        "might_sleep in folio_mark_dirty_lock / down_write(i_mmap_rwsem) / kmem_cache_alloc", "I18",
         "https://lore.kernel.org/all/20181210102846.GC29289@quack2.suse.cz/";
     LongtermUnpinnable: "a FOLL_LONGTERM pin sits in movable/CMA memory or on DAX",
         "__gup_longterm_locked -> check_and_migrate_movable_pages", "I14",
@@ -139,7 +150,7 @@ kinds! {
         "bio_check_pages_dirty -> schedule_work(&bio_dirty_work); fake VMA removal", "F12",
         "https://lore.kernel.org/all/20181210102846.GC29289@quack2.suse.cz/";
     DirtiedWithoutMkwrite: "a clean page became dirty with no page_mkwrite since it was cleaned",
-        "set_page_dirty_lock from the pin release, not from a write fault", "I8",
+        "folio_mark_dirty_lock from the pin release, not from a write fault", "I8",
         "https://lore.kernel.org/all/20181218234254.GC31274@dastard/";
 }
 
@@ -179,6 +190,38 @@ mod tests {
                 k.link
             );
         }
+    }
+
+    #[test]
+    fn kernel_paths_use_current_names_and_read_back_in_old_releases() {
+        for k in KINDS {
+            for word in k
+                .kernel_path
+                .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            {
+                assert_eq!(kfuncs::modern(word), word, "{}: old name {word}", k.kind);
+            }
+        }
+        let info = ViolationKind::DirtyWithoutBuffers.info();
+        let v = |s| KernelVersion::from_name(s).unwrap();
+        assert_eq!(
+            info.kernel_path_at(v("4.19")),
+            "set_page_dirty_lock (now folio_mark_dirty_lock) after try_to_release_page \
+             (now filemap_release_folio); ext4_writepage BUG_ON(!page_has_buffers)"
+        );
+        assert_eq!(
+            info.kernel_path_at(v("6.1")),
+            "set_page_dirty_lock (now folio_mark_dirty_lock) after filemap_release_folio; \
+             ext4_writepage BUG_ON(!page_has_buffers)"
+        );
+        assert_eq!(info.kernel_path_at(v("6.13")), info.kernel_path);
+        let lost = ViolationKind::LostWrite.info();
+        assert_eq!(
+            lost.kernel_path_at(v("4.19")),
+            "clear_page_dirty_for_io (now folio_clear_dirty_for_io) -> page_mkclean \
+             (now folio_mkclean); the DMA write set no dirty bit"
+        );
+        assert_eq!(lost.kernel_path_at(v("6.1")), lost.kernel_path);
     }
 
     #[test]

@@ -30,6 +30,7 @@ pub mod export;
 pub mod invariants;
 pub mod itree;
 pub mod kernel;
+pub mod kfuncs;
 pub mod rules;
 pub mod run;
 pub mod scheme;
