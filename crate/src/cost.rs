@@ -6,7 +6,7 @@ use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
 
-use crate::script::Duration;
+pub use crate::duration::Duration;
 use crate::settings::names;
 
 names! {

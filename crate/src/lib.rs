@@ -26,6 +26,7 @@
 
 pub mod cost;
 pub mod diagnostic;
+mod duration;
 pub mod export;
 pub mod invariants;
 pub mod itree;

@@ -159,7 +159,7 @@ pub struct Overrides {
     /// GUP-fast mode.
     pub gup_fast: Option<GupFastMode>,
     /// Cost table entries (name, picoseconds).
-    pub costs: Vec<(String, crate::Duration)>,
+    pub costs: Vec<(String, crate::duration::Duration)>,
     /// A front end's own cap on executed statements per scheme (the playground keeps the tab
     /// responsive with one); `None` = the runner's cap.
     pub max_steps: Option<u64>,

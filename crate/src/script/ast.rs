@@ -9,6 +9,7 @@ use std::ops::Range;
 
 use serde::Serialize;
 
+pub use crate::duration::Duration;
 use crate::settings::{CounterMode, FsKind, GupFastMode, KernelVersion, WritebackPolicy, Zone};
 use crate::SchemeKind;
 
@@ -63,23 +64,6 @@ impl PageRange {
             PageRange::Span(a, b) => a..b,
         };
         (r.start < r.end && r.end <= len).then_some(r)
-    }
-}
-
-/// A duration, kept in picoseconds so that table values like 10.5 ns are exact.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, serde::Deserialize,
-)]
-pub struct Duration(pub u64);
-
-impl Duration {
-    /// From nanoseconds (fractional allowed).
-    pub fn from_ns(ns: f64) -> Self {
-        Duration((ns * 1000.0).round().max(0.0) as u64)
-    }
-    /// As nanoseconds.
-    pub fn as_ns(self) -> f64 {
-        self.0 as f64 / 1000.0
     }
 }
 

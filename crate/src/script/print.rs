@@ -8,7 +8,7 @@
 use std::fmt::{self, Display, Formatter, Write};
 
 use crate::script::{
-    DmaDir, Duration, Expect, GupFlags, Op, PageField, PageRange, Script, Setting, Stmt, StmtKind,
+    DmaDir, Expect, GupFlags, Op, PageField, PageRange, Script, Setting, Stmt, StmtKind,
 };
 
 impl Display for Script {
@@ -163,23 +163,6 @@ impl Display for PageRange {
             PageRange::All => f.write_str("all"),
             PageRange::One(p) => write!(f, "{p}"),
             PageRange::Span(a, b) => write!(f, "{a}..{b}"),
-        }
-    }
-}
-
-impl Display for Duration {
-    /// The shortest exact spelling: `1ms`, `2us`, `250ns`, `10.5ns`.
-    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        let ps = self.0;
-        if ps != 0 && ps % 1_000_000_000 == 0 {
-            write!(f, "{}ms", ps / 1_000_000_000)
-        } else if ps != 0 && ps % 1_000_000 == 0 {
-            write!(f, "{}us", ps / 1_000_000)
-        } else if ps % 1000 == 0 {
-            write!(f, "{}ns", ps / 1000)
-        } else {
-            let frac = format!("{:03}", ps % 1000);
-            write!(f, "{}.{}ns", ps / 1000, frac.trim_end_matches('0'))
         }
     }
 }
