@@ -2,8 +2,6 @@
 //! blocks, `PROC:` prefixes, `irq` context and `thread` blocks; evaluates expectations where they
 //! stand; and produces one [`Trace`] per scheme plus the expectations' outcomes.
 
-use serde::{Deserialize, Serialize};
-
 use crate::cost::{CostCounts, CostTable, Primitive};
 use crate::invariants::{Finding, ViolationKind};
 use crate::kernel::gup::{GupCall, GupKind};
@@ -14,64 +12,8 @@ use crate::script::{
 };
 use crate::settings::{Overrides, Settings, MAX_STEPS};
 use crate::trace::{self, Step, StepKind, Trace};
+pub use crate::trace::{ExpectOutcome, Report};
 use crate::{OpResult, SchemeKind};
-
-/// The outcome of one expectation line under one scheme (or across schemes).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ExpectOutcome {
-    /// Script line.
-    pub line: u32,
-    /// The expectation as written (canonical).
-    pub text: String,
-    /// The scheme it was checked under; `None` for cross-scheme cost comparisons.
-    pub scheme: Option<SchemeKind>,
-    /// Held every time it was evaluated.
-    pub passed: bool,
-    /// What was observed (the first failure, or the value when it held).
-    pub observed: String,
-}
-
-/// Everything a run produced.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Report {
-    /// Short content hash of the script, so readers know they ran the same thing.
-    pub hash: String,
-    /// The script's own scheme (the single-scheme view's default).
-    pub primary: SchemeKind,
-    /// Settings after the script's statements and the overrides.
-    pub settings: Settings,
-    /// The cost table used.
-    pub costs: CostTable,
-    /// One trace per scheme run, in `SchemeKind::ALL` order.
-    pub traces: Vec<Trace>,
-    /// Expectation outcomes.
-    pub expectations: Vec<ExpectOutcome>,
-}
-
-impl Report {
-    /// All expectations held and no run hit the step budget.
-    pub fn passed(&self) -> bool {
-        self.expectations.iter().all(|e| e.passed)
-            && self.traces.iter().all(|t| t.budget_hit.is_none())
-    }
-    /// (held, total) expectations, for one scheme or all.
-    pub fn expect_tally(&self, scheme: Option<SchemeKind>) -> (usize, usize) {
-        let sel: Vec<_> = self
-            .expectations
-            .iter()
-            .filter(|e| scheme.is_none() || e.scheme.is_none() || e.scheme == scheme)
-            .collect();
-        (sel.iter().filter(|e| e.passed).count(), sel.len())
-    }
-    /// The trace of one scheme.
-    pub fn trace(&self, scheme: SchemeKind) -> Option<&Trace> {
-        self.traces.iter().find(|t| t.scheme == scheme)
-    }
-    /// The plain-text form (every trace and the summary).
-    pub fn text(&self) -> String {
-        trace::render_report(self)
-    }
-}
 
 /// FNV-1a of the script's canonical JSON, as 8 hex digits.
 fn content_hash(script: &Script) -> String {

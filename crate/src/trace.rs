@@ -1,6 +1,8 @@
 //! Traces: what each step did, and the plain-text form that the CLI, the web export and the
 //! snapshot tests share (at most 72 columns, fixed width, one step per line with the counter
-//! changes it caused, findings on their own lines, a cost total and a grep-able verdict line).
+//! changes it caused, findings on their own lines, a cost total and a grep-able verdict line),
+//! and the [`Report`] of a whole run that they render. The runner (`run`) produces reports; this
+//! module does not depend on it.
 
 use std::fmt::Write as _;
 
@@ -8,11 +10,67 @@ use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
 
-use crate::cost::{fmt_ps, CostCounts};
+use crate::cost::{fmt_ps, CostCounts, CostTable};
 use crate::invariants::{Finding, ViolationKind};
 use crate::kernel::{PageSnap, Pfn};
-use crate::run::Report;
 use crate::{OpResult, SchemeKind, Settings};
+
+/// The outcome of one expectation line under one scheme (or across schemes).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExpectOutcome {
+    /// Script line.
+    pub line: u32,
+    /// The expectation as written (canonical).
+    pub text: String,
+    /// The scheme it was checked under; `None` for cross-scheme cost comparisons.
+    pub scheme: Option<SchemeKind>,
+    /// Held every time it was evaluated.
+    pub passed: bool,
+    /// What was observed (the first failure, or the value when it held).
+    pub observed: String,
+}
+
+/// Everything a run produced.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Report {
+    /// Short content hash of the script, so readers know they ran the same thing.
+    pub hash: String,
+    /// The script's own scheme (the single-scheme view's default).
+    pub primary: SchemeKind,
+    /// Settings after the script's statements and the overrides.
+    pub settings: Settings,
+    /// The cost table used.
+    pub costs: CostTable,
+    /// One trace per scheme run, in `SchemeKind::ALL` order.
+    pub traces: Vec<Trace>,
+    /// Expectation outcomes.
+    pub expectations: Vec<ExpectOutcome>,
+}
+
+impl Report {
+    /// All expectations held and no run hit the step budget.
+    pub fn passed(&self) -> bool {
+        self.expectations.iter().all(|e| e.passed)
+            && self.traces.iter().all(|t| t.budget_hit.is_none())
+    }
+    /// (held, total) expectations, for one scheme or all.
+    pub fn expect_tally(&self, scheme: Option<SchemeKind>) -> (usize, usize) {
+        let sel: Vec<_> = self
+            .expectations
+            .iter()
+            .filter(|e| scheme.is_none() || e.scheme.is_none() || e.scheme == scheme)
+            .collect();
+        (sel.iter().filter(|e| e.passed).count(), sel.len())
+    }
+    /// The trace of one scheme.
+    pub fn trace(&self, scheme: SchemeKind) -> Option<&Trace> {
+        self.traces.iter().find(|t| t.scheme == scheme)
+    }
+    /// The plain-text form (every trace and the summary).
+    pub fn text(&self) -> String {
+        render_report(self)
+    }
+}
 
 /// Width of every line of the text trace.
 pub const WIDTH: usize = 72;
@@ -461,8 +519,7 @@ pub fn render_summary(report: &Report) -> String {
             let _ = writeln!(out, "{name:<10} {row:<49} {cost:>11}");
         }
     }
-    let fails: Vec<&crate::run::ExpectOutcome> =
-        report.expectations.iter().filter(|e| !e.passed).collect();
+    let fails: Vec<&ExpectOutcome> = report.expectations.iter().filter(|e| !e.passed).collect();
     let (p, total) = report.expect_tally(None);
     let _ = writeln!(out, "expectations: {p}/{total} hold");
     for e in fails {

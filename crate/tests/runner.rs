@@ -133,3 +133,17 @@ fn kernel_states_round_trip_through_json_and_compare_equal() {
         }
     }
 }
+
+/// `Duration` and `Report` moved down (to `duration.rs` and `trace.rs`); the public paths stay.
+#[test]
+fn moved_types_keep_their_public_paths() {
+    let d: mm_model::Duration = mm_model::script::Duration(10_500);
+    let e: mm_model::cost::Duration = d;
+    assert_eq!(e.to_string(), "10.5ns");
+    let parse = mm_model::parse("mmap m anon pages=1 rw\nexpect ok\n");
+    let report: mm_model::run::Report = mm_model::run(&parse.script, &Default::default());
+    let same: &mm_model::Report = &report;
+    let _: &mm_model::trace::Report = same;
+    let _: Option<&mm_model::run::ExpectOutcome> = same.expectations.first();
+    assert!(same.passed());
+}
