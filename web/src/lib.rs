@@ -3,6 +3,7 @@
 //!
 //! All user text is rendered as Yew text nodes; nothing is ever injected as raw HTML.
 
+pub mod compare;
 pub mod gallery;
 pub mod logic;
 mod view;
@@ -34,6 +35,13 @@ pub const SCRATCH_KEY: &str = "pinlab.scratch";
 /// a bigger run would keep results stale for long. The CLI runs up to
 /// `mm_model::settings::MAX_STEPS`.
 pub const WEB_MAX_STEPS: u64 = 1_000_000;
+
+/// localStorage key of the colour scheme chosen with the toggle (`dark` / `light`; absent:
+/// follow `prefers-color-scheme`).
+pub const THEME_KEY: &str = "pinlab.theme";
+
+/// The 2018 LKML thread where the pin counter and the fake VMA were argued (Jan Kara's reply).
+pub const THREAD_URL: &str = "https://lore.kernel.org/all/20181210102846.GC29289@quack2.suse.cz/";
 
 /// localStorage key of the settings and cost-table overrides (JSON, see [`UiOverrides::to_json`]).
 pub const OVERRIDES_KEY: &str = "pinlab.overrides";
@@ -98,6 +106,15 @@ impl UiOverrides {
             out.push(format!("cost {}", parts.join(" ")));
         }
         out
+    }
+
+    /// The same cost overrides, no settings override: what a gallery scenario opens with (it
+    /// is about its own kernel and settings).
+    pub fn costs_only(&self) -> UiOverrides {
+        UiOverrides {
+            costs: self.costs.clone(),
+            ..UiOverrides::default()
+        }
     }
 
     /// No override at all.
@@ -310,6 +327,17 @@ fn save_overrides(o: &UiOverrides) {
     }
 }
 
+/// Dark colours: the stored choice, else the system's `prefers-color-scheme`.
+fn initial_dark() -> bool {
+    match load_item(THEME_KEY).as_deref() {
+        Some("dark") => true,
+        Some("light") => false,
+        _ => web_sys::window()
+            .and_then(|w| w.match_media("(prefers-color-scheme: dark)").ok().flatten())
+            .is_some_and(|m| m.matches()),
+    }
+}
+
 fn now_ms() -> f64 {
     web_sys::window()
         .and_then(|w| w.performance())
@@ -357,8 +385,18 @@ pub fn app() -> Html {
         use_state(move || t)
     };
     let scratch = use_state(load_scratch);
-    let scheme = use_state(|| None::<SchemeKind>);
-    let side = use_state(|| false);
+    // The scheme the panels follow and the side-by-side view start from what the script's
+    // expect lines are about (`compare::focus`), and follow every gallery switch.
+    let first_focus = {
+        let t = (*text).clone();
+        *use_memo((), move |_| compare::focus(&mm_model::parse(&t).script))
+    };
+    let scheme = use_state(|| first_focus.scheme);
+    let side = use_state(|| first_focus.side);
+    let help_open = use_state(|| false);
+    // Below 600 px one column shows: the results (first) or the script.
+    let phone_script = use_state(|| false);
+    let dark = use_state(initial_dark);
     let selected = use_state(|| None::<u64>);
     let raw_map = use_state(|| false);
     let overrides = use_state(load_overrides);
@@ -450,16 +488,56 @@ pub fn app() -> Html {
     }
     let stale = shown.key.0 != *text || shown.key.1 != *overrides || shown.key.2 != *nonce;
     let report = &eval.report;
-    let cur_scheme = (*scheme).unwrap_or(report.primary);
-    let trace = report.trace(cur_scheme).or(report.traces.first());
+    let trace = (*scheme)
+        .and_then(|k| report.trace(k))
+        .or_else(|| report.trace(report.primary))
+        .or(report.traces.first());
+    let cur_scheme = trace.map_or(report.primary, |t| t.scheme);
     let steps: &[mm_model::Step] = trace.map_or(&[], |t| t.steps.as_slice());
-    // The selected step: the chosen index if the trace has it, else the last step.
+    // The comparison of the schemes: one grid row per statement, the first differences.
+    let schemes: Vec<SchemeKind> = report.traces.iter().map(|t| t.scheme).collect();
+    let cur_lane = schemes.iter().position(|k| *k == cur_scheme).unwrap_or(0);
+    let cmp = {
+        let eval = eval.clone();
+        use_memo(generation, move |_| {
+            let lanes: Vec<&[mm_model::Step]> = eval
+                .report
+                .traces
+                .iter()
+                .map(|t| t.steps.as_slice())
+                .collect();
+            let schemes: Vec<SchemeKind> = eval.report.traces.iter().map(|t| t.scheme).collect();
+            let rows = compare::grid(&lanes);
+            let (outcome, info) = compare::first_differences(&schemes, &lanes, &rows);
+            (rows, outcome, info)
+        })
+    };
+    let lanes: Vec<&[mm_model::Step]> = report.traces.iter().map(|t| t.steps.as_slice()).collect();
+    // A row's step: the followed scheme's when it has one, else the first lane's.
+    let row_target = |r: usize| -> Option<(SchemeKind, u64)> {
+        let row = cmp.0.get(r)?;
+        let lane = if row.cells.get(cur_lane).copied().flatten().is_some() {
+            cur_lane
+        } else {
+            row.cells.iter().position(Option::is_some)?
+        };
+        let i = row.cells[lane]?;
+        Some((schemes[lane], lanes[lane].get(i)?.index))
+    };
+    // The selected step: the chosen index if the trace has it, else the first outcome
+    // difference (what the script is about), else the last step.
+    let default_pos = cmp
+        .1
+        .as_ref()
+        .and_then(|d| cmp.0.get(d.row))
+        .and_then(|row| row.cells.get(cur_lane).copied().flatten())
+        .unwrap_or(steps.len().saturating_sub(1));
     let sel_pos = match *selected {
         Some(i) => steps
             .iter()
             .position(|s| s.index == i || (repeat_last(s) >= i && s.index <= i))
             .unwrap_or(steps.len().saturating_sub(1)),
-        None => steps.len().saturating_sub(1),
+        None => default_pos,
     };
     let sel_step = steps.get(sel_pos);
     let sel_index = sel_step.map_or(0, |s| s.index);
@@ -620,9 +698,16 @@ pub fn app() -> Html {
             text.set(new);
         })
     };
+    // A gallery scenario opens on what it is about: its own kernel and settings (settings
+    // overrides are dropped; cost overrides stay, the chip says so), on the scheme its expect
+    // lines name, side by side when they contrast schemes.
     let on_gallery = {
         let replace_text = replace_text.clone();
         let scratch = scratch.clone();
+        let overrides = overrides.clone();
+        let scheme = scheme.clone();
+        let side = side.clone();
+        let left_px = left_px.clone();
         Callback::from(move |e: Event| {
             let id = select_value(&e);
             let new = if id == gallery::SCRATCH_ID {
@@ -631,6 +716,15 @@ pub fn app() -> Html {
                 gallery::by_id(&id).map(|g| g.text.to_string())
             };
             if let Some(new) = new {
+                if id != gallery::SCRATCH_ID {
+                    let f = compare::focus(&mm_model::parse(&new).script);
+                    scheme.set(f.scheme);
+                    if *side != f.side {
+                        left_px.set(None);
+                    }
+                    side.set(f.side);
+                    overrides.set(overrides.costs_only());
+                }
                 replace_text.emit(new);
             }
         })
@@ -669,10 +763,12 @@ pub fn app() -> Html {
         })
     };
 
-    // Keyboard: Ctrl+Enter re-runs; Alt+Arrow steps; [ / ] step outside the editor.
+    // Keyboard: Ctrl+Enter re-runs; Alt+Arrow steps; [ / ] step outside the editor; ? opens
+    // the help sheet, Escape closes it.
     let key_cb = {
         let step_by = step_by.clone();
         let rerun = rerun.clone();
+        let help_open = help_open.clone();
         Callback::from(move |e: KeyboardEvent| {
             let in_field = e
                 .target()
@@ -695,6 +791,11 @@ pub fn app() -> Html {
                 step_by.emit(-1);
             } else if !in_field && !e.ctrl_key() && !e.alt_key() && key == "]" {
                 step_by.emit(1);
+            } else if !in_field && !e.ctrl_key() && !e.alt_key() && key == "?" {
+                e.prevent_default();
+                help_open.set(true);
+            } else if key == "Escape" && *help_open {
+                help_open.set(false);
             }
         })
     };
@@ -726,18 +827,174 @@ pub fn app() -> Html {
         });
     }
 
-    // Header controls.
+    // Header controls: the labels a kernel developer reads right; the part in parentheses
+    // hides on narrow screens.
     let scheme_buttons = SchemeKind::ALL.iter().map(|&k| {
         let scheme = scheme.clone();
         let active = k == cur_scheme;
         let onclick = Callback::from(move |_| scheme.set(Some(k)));
+        let (short, rest) = compare::label(k).split_once(" (").unwrap_or((compare::label(k), ""));
         html! {
             <button id={format!("scheme-{}", k.name())} class={classes!("scheme-btn", active.then_some("active"))}
-                aria-pressed={active.to_string()} {onclick}>
-                { if active { "● " } else { "○ " } }{ k.name() }
+                aria-pressed={active.to_string()} {onclick} title={compare::tooltip(k)}>
+                { short }
+                if !rest.is_empty() { <span class="long">{ format!(" ({rest}") }</span> }
             </button>
         }
     });
+    let on_pick_scheme = {
+        let scheme = scheme.clone();
+        Callback::from(move |k: SchemeKind| scheme.set(Some(k)))
+    };
+    // Jumps to a grid row: the followed scheme's step there, or the first scheme that has one.
+    let on_row = {
+        let scheme = scheme.clone();
+        let selected = selected.clone();
+        let cmp = cmp.clone();
+        let eval = eval.clone();
+        Callback::from(move |(r, lane): (usize, Option<usize>)| {
+            let Some(row) = cmp.0.get(r) else { return };
+            let lane = lane
+                .or_else(|| row.cells.get(cur_lane).copied().flatten().map(|_| cur_lane))
+                .or_else(|| row.cells.iter().position(Option::is_some));
+            let Some(j) = lane else { return };
+            let Some(t) = eval.report.traces.get(j) else {
+                return;
+            };
+            if let Some(st) = row.cells[j].and_then(|i| t.steps.get(i)) {
+                scheme.set(Some(t.scheme));
+                selected.set(Some(st.index));
+            }
+        })
+    };
+    let on_jump = {
+        let on_row = on_row.clone();
+        Callback::from(move |r: usize| on_row.emit((r, None)))
+    };
+    // Step rows: Enter / Space select the focused row, Up / Down step.
+    let row_key = |e: &KeyboardEvent| -> Option<i64> {
+        match e.key().as_str() {
+            "Enter" | " " => Some(0),
+            "ArrowUp" => Some(-1),
+            "ArrowDown" => Some(1),
+            _ => None,
+        }
+    };
+    let on_step_key = {
+        let selected = selected.clone();
+        let step_by = step_by.clone();
+        Callback::from(move |(e, idx): (KeyboardEvent, u64)| match row_key(&e) {
+            Some(0) => {
+                e.prevent_default();
+                selected.set(Some(idx));
+            }
+            Some(d) => {
+                e.prevent_default();
+                step_by.emit(d);
+            }
+            None => {}
+        })
+    };
+    let on_grid_key = {
+        let on_row = on_row.clone();
+        let step_by = step_by.clone();
+        Callback::from(move |(e, r): (KeyboardEvent, usize)| match row_key(&e) {
+            Some(0) => {
+                e.prevent_default();
+                on_row.emit((r, None));
+            }
+            Some(d) => {
+                e.prevent_default();
+                step_by.emit(d);
+            }
+            None => {}
+        })
+    };
+    // Keyboard stepping moves the focus with the selection; any selection change scrolls the
+    // selected row into view inside its scrolling panel.
+    use_effect_with((sel_index, cur_scheme, *side), |_| {
+        let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+            return;
+        };
+        let Ok(Some(row)) = doc.query_selector("tr.step.selected") else {
+            return;
+        };
+        let on_row = doc
+            .active_element()
+            .is_some_and(|a| a.tag_name() == "TR" && a.class_list().contains("step"));
+        // Only the steps' own scrolling panel moves, never the page.
+        if let Ok(Some(panel)) = row.closest(".gridwrap, .steps-panel") {
+            let (r, p) = (
+                row.get_bounding_client_rect(),
+                panel.get_bounding_client_rect(),
+            );
+            let head = panel
+                .query_selector("thead")
+                .ok()
+                .flatten()
+                .map_or(0.0, |h| h.get_bounding_client_rect().height());
+            let top = p.top() + head;
+            let dy = if r.top() < top {
+                r.top() - top
+            } else if r.bottom() > p.bottom() {
+                (r.bottom() - p.bottom()).min(r.top() - top)
+            } else {
+                0.0
+            };
+            if dy != 0.0 {
+                panel.set_scroll_top(panel.scroll_top() + dy as i32);
+            }
+        }
+        if on_row {
+            if let Ok(el) = row.dyn_into::<web_sys::HtmlElement>() {
+                let _ = el.focus();
+            }
+        }
+    });
+    // A diagnostic puts the caret at its line:col.
+    let on_goto = {
+        let text = text.clone();
+        Callback::from(move |(line, col): (u32, u32)| {
+            let doc = web_sys::window().and_then(|w| w.document());
+            let ta = doc
+                .as_ref()
+                .and_then(|d| d.get_element_by_id("editor"))
+                .and_then(|e| e.dyn_into::<HtmlTextAreaElement>().ok());
+            if let Some(ta) = ta {
+                let off = logic::utf16_offset(&text, line, col);
+                let _ = ta.focus();
+                let _ = ta.set_selection_range(off, off);
+            }
+            let wrap = doc.and_then(|d| d.query_selector(".editor-wrap").ok().flatten());
+            if let Some(w) = wrap {
+                let y = (f64::from(line) - 1.0) * 20.0 - f64::from(w.client_height()) / 2.0;
+                w.set_scroll_top(y.max(0.0) as i32);
+            }
+        })
+    };
+    let on_help = {
+        let help_open = help_open.clone();
+        Callback::from(move |_: MouseEvent| help_open.set(!*help_open))
+    };
+    let on_theme = {
+        let dark = dark.clone();
+        Callback::from(move |_: MouseEvent| {
+            save_item(THEME_KEY, if *dark { "light" } else { "dark" });
+            dark.set(!*dark);
+        })
+    };
+    use_effect_with(*dark, |dark| {
+        let root = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.document_element());
+        if let Some(r) = root {
+            let _ = r.set_attribute("data-theme", if *dark { "dark" } else { "light" });
+        }
+    });
+    let on_phone = {
+        let phone_script = phone_script.clone();
+        Callback::from(move |script: bool| phone_script.set(script))
+    };
     let on_side = {
         let side = side.clone();
         let left_px = left_px.clone();
@@ -853,6 +1110,41 @@ pub fn app() -> Html {
         let left_px = left_px.clone();
         Callback::from(move |_: MouseEvent| left_px.set(None))
     };
+    // The splitter by keyboard: Left / Right move it by 24 px, Home resets it.
+    let on_split_key = {
+        let left_px = left_px.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            let delta = match e.key().as_str() {
+                "ArrowLeft" => -24.0,
+                "ArrowRight" => 24.0,
+                "Home" => {
+                    e.prevent_default();
+                    left_px.set(None);
+                    return;
+                }
+                _ => return,
+            };
+            e.prevent_default();
+            let w = web_sys::window();
+            let vw = w
+                .as_ref()
+                .and_then(|w| w.inner_width().ok())
+                .and_then(|v| v.as_f64())
+                .unwrap_or(1280.0);
+            let now = (*left_px).unwrap_or_else(|| {
+                w.and_then(|w| w.document())
+                    .and_then(|d| d.query_selector("section.left").ok().flatten())
+                    .map_or(560.0, |el| el.get_bounding_client_rect().width())
+            });
+            left_px.set(Some(logic::clamp_split(now + delta, vw)));
+        })
+    };
+    let vw = web_sys::window()
+        .and_then(|w| w.inner_width().ok())
+        .and_then(|v| v.as_f64())
+        .unwrap_or(1280.0)
+        .max(1.0);
+    let split_pct = left_px.map_or(if *side { 34.0 } else { 54.0 }, |px| px / vw * 100.0);
     let columns_style =
         left_px.map(|px| format!("grid-template-columns:{px:.0}px 8px minmax(0,1fr)"));
 
@@ -870,12 +1162,45 @@ pub fn app() -> Html {
     };
     let show_scratch = gallery_id == gallery::SCRATCH_ID || scratch.is_some();
 
+    let verdicts = compare::verdicts(report);
+    let jump = |d: &Option<compare::Difference>| -> Option<(usize, u64)> {
+        let d = d.as_ref()?;
+        Some((d.row, row_target(d.row)?.1))
+    };
+    let (outcome_at, info_at) = (jump(&cmp.1), jump(&cmp.2));
+    let lead = compare::lead(&shown.key.0);
+    let vprops = view::VerdictProps {
+        current: cur_scheme,
+        lead: &lead,
+        outcome: cmp
+            .1
+            .as_ref()
+            .zip(outcome_at)
+            .map(|(diff, (_, index))| view::Jump { diff, index }),
+        info: cmp
+            .2
+            .as_ref()
+            .zip(info_at)
+            .map(|(diff, (_, index))| view::Jump { diff, index }),
+        overrides: overrides.script_lines(),
+    };
+    let sel_row = cmp
+        .0
+        .iter()
+        .position(|r| r.cells.get(cur_lane).copied().flatten() == Some(sel_pos));
+    let own_settings =
+        mm_model::run::configure(&eval.parse.script, &mm_model::Overrides::default()).0;
+    let on_show_script = {
+        let on_phone = on_phone.clone();
+        Callback::from(move |_: MouseEvent| on_phone.emit(true))
+    };
+    let on_show_results = Callback::from(move |_: MouseEvent| on_phone.emit(false));
+
     html! {
         <div class="app">
             <header class="top">
                 <h1>{ "pinlab" }</h1>
-                <span class="tagline">{ "page-pinning designs, step by step" }</span>
-                <label class="gallery">{ "scenario " }
+                <label class="gallery"><span class="lbl">{ "scenario " }</span>
                     <select id="gallery" ref={gallery_ref} onchange={on_gallery} title="load an example scenario (your edited script is kept as “my script”)">
                         { for gallery::GALLERY.iter().map(|g| html! {
                             <option value={g.id} selected={gallery_id == g.id}>{ g.title }</option>
@@ -888,58 +1213,85 @@ pub fn app() -> Html {
                 <nav class="schemes" aria-label="scheme">
                     { for scheme_buttons }
                     <button id="side-by-side" class={classes!("scheme-btn", side.then_some("active"))}
-                        aria-pressed={side.to_string()} onclick={on_side}>
+                        aria-pressed={side.to_string()} onclick={on_side} title="compare the schemes in one grid, a row per statement">
                         { if *side { "▣ side by side" } else { "□ side by side" } }
                     </button>
                 </nav>
-                <button id="rerun" title="Ctrl+Enter" onclick={on_rerun}>{ "↻ run" }</button>
-                <button id="export" onclick={on_export}>{ "⇩ export text" }</button>
+                <div class="tools">
+                    <button id="rerun" title="runs are live; Ctrl+Enter forces a re-run" aria-label="re-run" onclick={on_rerun}>{ "↻" }<span class="long">{ " run" }</span></button>
+                    <button id="export" onclick={on_export} aria-pressed={export.to_string()} title="the plain-text trace for email, and the script as C">{ "⇩ export" }</button>
+                    <button id="theme-toggle" onclick={on_theme} aria-pressed={dark.to_string()}
+                        title="dark or light colours (kept in this browser)" aria-label="dark colours">{ if *dark { "☀" } else { "☾" } }</button>
+                    <button id="help-open" onclick={on_help.clone()} title="keys, schemes and syntax (?)" aria-label="help">{ "?" }</button>
+                </div>
             </header>
-            <div class={classes!("columns", side.then_some("side"))} style={columns_style}>
-                <section class="left">
+            <div class="intro" id="intro">
+                <p>{ "What happens to a page pinned for DMA under three designs: plain get_page references, the FOLL_PIN pin counter, and the 2018 fake-VMA proposal. Edit the script; every run checks the kernel's invariants and models the cost." }</p>
+                <nav class="links" aria-label="documentation">
+                    <a href="docs/language.md">{ "Syntax" }</a>
+                    <a href="docs/model.md">{ "Model" }</a>
+                    <a href="README.md">{ "README" }</a>
+                    <a href={THREAD_URL} target="_blank" rel="noopener" title="Jan Kara's reply on LKML, 2018-12-10">{ "2018 thread" }</a>
+                </nav>
+            </div>
+            <div class="phone-switch" role="group" aria-label="show">
+                <button id="show-results" aria-pressed={(!*phone_script).to_string()} onclick={on_show_results}>{ "Results" }</button>
+                <button id="show-script" aria-pressed={phone_script.to_string()} onclick={on_show_script}>{ "Script" }</button>
+            </div>
+            <main class={classes!("columns", side.then_some("side"), if *phone_script { "phone-script" } else { "phone-results" })} style={columns_style}>
+                <section class="left" aria-labelledby="script-title">
+                    <h2 id="script-title" class="sr-only">{ "Script" }</h2>
                     { view::editor(&text, &parse_now, on_input) }
                     <p class="runline">{ run_status }</p>
-                    { view::diagnostics(&parse_now) }
-                    { view::settings(report, &overrides, on_setting, on_reset_all) }
-                    <p class="help">{ "Keys: Ctrl+Enter re-run · Alt+←/→ step · [ / ] step (outside the editor)" }</p>
+                    { view::diagnostics(&parse_now, on_goto) }
+                    { view::settings(&own_settings, &overrides, on_setting, on_reset_all.clone()) }
+                    <p class="help">{ "Keys: ? help · Ctrl+Enter re-run · Alt+←/→ or [ ] step" }</p>
                 </section>
-                <div class="splitter" id="splitter" role="separator" aria-orientation="vertical"
-                    title="drag to resize the editor; double-click to reset"
+                <div class="splitter" id="splitter" role="separator" aria-orientation="vertical" tabindex="0"
+                    aria-label="editor width" aria-valuemin="0" aria-valuemax="100" aria-valuenow={format!("{split_pct:.0}")}
+                    title="drag or use ←/→ to resize the editor; double-click or Home to reset"
                     onpointerdown={on_split_down} onpointermove={on_split_move}
                     onpointerup={on_split_up.clone()} onpointercancel={on_split_up}
-                    ondblclick={on_split_reset}></div>
-                <section class={classes!("right", stale.then_some("is-stale"))}>
-                    if *export {
-                        <div class="panel">
-                            <h2>{ "Export (plain text, for email)" }</h2>
-                            <pre id="export-text">{ report.text() }</pre>
-                            <h2>{ "Export as C (the same script on a real Linux: pinlab export --c)" }</h2>
-                            { view::export_c(&parse_now) }
-                        </div>
-                    }
+                    ondblclick={on_split_reset} onkeydown={on_split_key}></div>
+                <section class={classes!("right", stale.then_some("is-stale"))} aria-labelledby="results-title">
+                    <h2 id="results-title" class="sr-only">{ "Results" }</h2>
                     if eval.parse.has_errors() {
                         <p class="errbanner" role="alert">{ "✖ the script has errors (see Diagnostics): results cover the statements that parsed" }</p>
                     }
-                    <div class="stepper">
-                        <button id="step-prev" onclick={prev_cb} title="Alt+← or [">{ "◀ prev" }</button>
-                        <span id="step-index">{ format!("step {} / {}", sel_index, steps.last().map_or(0, repeat_last)) }</span>
-                        <button id="step-next" onclick={next_cb} title="Alt+→ or ]">{ "next ▶" }</button>
-                        <span class="cur-stmt">{ sel_step.map(|s| s.text.clone()).unwrap_or_default() }</span>
-                    </div>
-                    if *side {
-                        { view::lanes(report, sel_index, select_step.clone()) }
-                    } else if let Some(t) = trace {
-                        { view::steps(t, sel_index, select_step.clone()) }
+                    { view::verdict(&verdicts, vprops, on_pick_scheme, on_jump, on_reset_all) }
+                    if *export {
+                        <section class="panel" aria-labelledby="export-title">
+                            <h2 id="export-title">{ "Export (plain text, for email)" }</h2>
+                            <pre id="export-text">{ report.text() }</pre>
+                            <h2>{ "Export as C (the same script on a real Linux: pinlab export --c)" }</h2>
+                            { view::export_c(&parse_now) }
+                        </section>
                     }
+                    <div class="workbench"><div class="workbench-grid">
+                        <div class="trail">
+                            <div class="stepper">
+                                <button id="step-prev" onclick={prev_cb} title="Alt+← or [">{ "◀ prev" }</button>
+                                <span id="step-index">{ format!("step {} / {}", sel_index, steps.last().map_or(0, repeat_last)) }</span>
+                                <button id="step-next" onclick={next_cb} title="Alt+→ or ]">{ "next ▶" }</button>
+                                <span class="cur-stmt">{ sel_step.map(|s| s.text.clone()).unwrap_or_default() }</span>
+                            </div>
+                            if *side {
+                                { view::grid(&schemes, &lanes, &cmp.0, view::GridSel { lane: cur_lane, row: sel_row, outcome: cmp.1.as_ref().map(|d| d.row) }, on_row, on_grid_key) }
+                            } else if let Some(t) = trace {
+                                { view::steps(t, sel_index, select_step.clone(), on_step_key) }
+                            }
+                        </div>
+                        { view::state(cur_scheme, sel_index, &prev_k, &cur_k, *raw_map, on_raw, state_loading) }
+                    </div></div>
                     if let Some(t) = trace {
-                        { view::violations(t, select_step.clone()) }
+                        { view::violations(t, report.settings.era, select_step.clone()) }
                         { view::costs(report, t) }
                     }
                     { view::expectations(report) }
-                    { view::state(cur_scheme, sel_index, &prev_k, &cur_k, *raw_map, on_raw, state_loading) }
                     { view::cost_table(report, &cost_text, on_cost, on_reset_costs) }
                 </section>
-            </div>
+            </main>
+            if *help_open { { view::help(on_help) } }
         </div>
     }
 }

@@ -1,11 +1,12 @@
 //! Plain (browser-free) logic of the playground, so tests can target it directly: the editor's
-//! tokenizer, the cost-input duration parser, the "first differing step" of the side-by-side
-//! view, the state-diff used to highlight changed fields and the re-run debounce decision.
+//! tokenizer and its error marks, the cost-input duration parser, the state-diff used to
+//! highlight changed fields and the re-run debounce decision. The comparison of the schemes'
+//! runs is in [`crate::compare`].
 
 use std::collections::BTreeSet;
 
 use mm_model::kernel::Kernel;
-use mm_model::{Duration, Step};
+use mm_model::Duration;
 
 /// The class of a highlighted token.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -104,6 +105,70 @@ pub fn tokenize_line(line: &str) -> Vec<(Tok, String)> {
     out
 }
 
+/// Splits highlighted tokens at the boundaries of `marks` (character ranges of the line, end
+/// exclusive) and flags the pieces inside a mark: the editor underlines a diagnostic's span,
+/// not its whole line. The pieces' texts still concatenate to the line.
+pub fn mark_ranges(
+    tokens: Vec<(Tok, String)>,
+    marks: &[(usize, usize)],
+) -> Vec<(Tok, String, bool)> {
+    let inside = |i: usize| marks.iter().any(|&(a, b)| a <= i && i < b);
+    let mut out = Vec::new();
+    let mut pos = 0;
+    for (kind, text) in tokens {
+        let mut piece = String::new();
+        let mut cur: Option<bool> = None;
+        for c in text.chars() {
+            let m = inside(pos);
+            if let Some(was) = cur.filter(|&was| was != m) {
+                out.push((kind, std::mem::take(&mut piece), was));
+            }
+            cur = Some(m);
+            piece.push(c);
+            pos += 1;
+        }
+        if let Some(m) = cur {
+            out.push((kind, piece, m));
+        }
+    }
+    out
+}
+
+/// The character range (end exclusive) of each error on line `line` (1-based) of `text`: from
+/// the diagnostic's column over its span, clipped to the line, at least one character (a
+/// range past the line's end marks its end).
+pub fn error_ranges(text: &str, line: u32, diags: &[mm_model::Diagnostic]) -> Vec<(usize, usize)> {
+    diags
+        .iter()
+        .filter(|d| d.is_error() && d.line == line)
+        .map(|d| {
+            let start = d.col.saturating_sub(1) as usize;
+            let len = text
+                .get(d.span.start..d.span.end)
+                .map_or(0, |t| t.split('\n').next().unwrap_or("").chars().count());
+            (start, start + len.max(1))
+        })
+        .collect()
+}
+
+/// The UTF-16 offset (what a textarea's selection counts) of 1-based `line`:`col` (col in
+/// characters) in `text`, clamped to the text.
+pub fn utf16_offset(text: &str, line: u32, col: u32) -> u32 {
+    let mut off = 0u32;
+    for (i, l) in text.split('\n').enumerate() {
+        if i + 1 == line as usize {
+            let col = col.saturating_sub(1) as usize;
+            return off
+                + l.chars()
+                    .take(col)
+                    .map(|c| c.len_utf16() as u32)
+                    .sum::<u32>();
+        }
+        off += l.encode_utf16().count() as u32 + 1;
+    }
+    off.saturating_sub(1)
+}
+
 fn is_word_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_' || c == '-'
 }
@@ -134,35 +199,6 @@ pub fn parse_duration(s: &str) -> Option<Duration> {
         return None;
     }
     Some(Duration::from_ns(ns))
-}
-
-/// What must match for two lanes' steps to count as the same outcome: the result and the set of
-/// findings (violations and events) raised.
-pub fn step_signature(step: &Step) -> (String, Vec<String>) {
-    let mut names: Vec<String> = step
-        .findings
-        .iter()
-        .map(|f| f.kind.name().to_string())
-        .collect();
-    names.sort();
-    names.dedup();
-    (step.result.name().to_string(), names)
-}
-
-/// The first step index at which the lanes' outcomes differ (different result or different
-/// findings; a step missing from some lane counts as different). Steps are matched by index.
-pub fn first_difference(lanes: &[&[Step]]) -> Option<u64> {
-    let mut indexes: BTreeSet<u64> = BTreeSet::new();
-    for lane in lanes {
-        indexes.extend(lane.iter().map(|s| s.index));
-    }
-    indexes.into_iter().find(|&i| {
-        let sigs: Vec<Option<(String, Vec<String>)>> = lanes
-            .iter()
-            .map(|l| l.iter().find(|s| s.index == i).map(step_signature))
-            .collect();
-        sigs.windows(2).any(|w| w[0] != w[1])
-    })
 }
 
 /// One row of the state view's pages table, as displayed.
@@ -294,8 +330,12 @@ pub fn fmt_delta(a_ps: u64, b_ps: u64) -> String {
 
 /// Jan Kara's DIO-vs-reclaim race, the scenario shown when the editor is empty.
 pub const DEFAULT_SCRIPT: &str = "\
-# Jan Kara's race (linux-mm, 2018): O_DIRECT read into a shared ext4 mapping
-# while writeback cleans the page and reclaim strips its buffers.
+# Jan Kara's race (linux-fsdevel, 2018): an O_DIRECT read into a shared ext4
+# mapping while writeback cleans the page and reclaim strips its buffers.
+# Look at the workqueue step: under get_page and the pin counter the
+# completion dirties a page that has no buffers (the ext4 BUG); the fake VMA
+# keeps reclaim off the page. The counter only makes the pin visible: add
+# `set writeback=keep-dirty` and writeback acts on it.
 file A ext4 pages=1
 mmap buf A shared rw
 write buf 0                 # page_mkwrite: dirty, buffers attached
@@ -306,7 +346,7 @@ dma io write                # the device writes the page
 complete io dirty           # bio completion: set_page_dirty deferred
 workqueue                   # ... runs here: dirty without buffers?
 writeback A
-expect violation dirty-without-buffers under legacy
+expect violation dirty-without-buffers under legacy, refcount
 expect no-violation dirty-without-buffers under fake-vma
 ";
 

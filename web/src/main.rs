@@ -1,3 +1,10 @@
 fn main() {
+    // The static "Loading…" text of index.html goes once the app can render.
+    if let Some(el) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id("loading"))
+    {
+        el.remove();
+    }
     yew::Renderer::<mm_web::App>::new().render();
 }

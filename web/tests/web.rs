@@ -31,9 +31,7 @@ async fn app_renders_title() {
     assert!(text.contains("pinlab"), "rendered text: {text:?}");
 }
 
-use mm_web::logic::{
-    changed_fields, first_difference, parse_duration, tokenize_line, PageRow, Tok,
-};
+use mm_web::logic::{changed_fields, parse_duration, tokenize_line, PageRow, Tok};
 
 #[wasm_bindgen_test]
 fn tokenizer_classes_and_roundtrip() {
@@ -79,16 +77,24 @@ fn duration_input_parser() {
 }
 
 #[wasm_bindgen_test]
-fn first_differing_step_of_default_race() {
-    let p = mm_model::parse(mm_web::DEFAULT_SCRIPT);
-    assert!(!p.has_errors(), "{:?}", p.diagnostics);
-    let r = mm_model::run(&p.script, &mm_model::Overrides::default());
-    let lanes: Vec<&[mm_model::Step]> = r.traces.iter().map(|t| t.steps.as_slice()).collect();
-    // GUP-fast falls back under fake-vma at step 4 (the gup line).
-    assert_eq!(first_difference(&lanes), Some(4));
-    // Identical lanes never differ.
-    assert_eq!(first_difference(&[lanes[0], lanes[0]]), None);
-    assert_eq!(first_difference(&[]), None);
+fn editor_marks_cover_the_error_span() {
+    use mm_web::logic::{error_ranges, mark_ranges, utf16_offset};
+    let text = "file A ext4 pages=1\nmmap buf A shared rw\nwrte buf 0\n";
+    let p = mm_model::parse(text);
+    let r = error_ranges(text, 3, &p.diagnostics);
+    assert_eq!(r, vec![(0, 4)], "{:?}", p.diagnostics);
+    let pieces = mark_ranges(tokenize_line("wrte buf 0"), &r);
+    let marked: String = pieces
+        .iter()
+        .filter(|p| p.2)
+        .map(|p| p.1.as_str())
+        .collect();
+    assert_eq!(marked, "wrte");
+    let all: String = pieces.iter().map(|p| p.1.as_str()).collect();
+    assert_eq!(all, "wrte buf 0");
+    assert_eq!(utf16_offset(text, 3, 1), 41);
+    assert_eq!(utf16_offset("µ x\n😀y", 2, 2), 6);
+    assert_eq!(utf16_offset("ab", 9, 1), 2);
 }
 
 fn row(pfn: u32, refcount: i64, flags: &str) -> PageRow {

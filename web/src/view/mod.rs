@@ -1,15 +1,23 @@
 //! The panels of the playground, as plain functions returning `Html`.
 
+mod compare;
+mod help;
+
+pub use compare::{grid, verdict, GridSel, Jump, VerdictProps};
+pub use help::help;
+
 use std::collections::{BTreeMap, BTreeSet};
 
-use mm_model::cost::fmt_ps;
+use mm_model::cost::{fmt_ps, Category};
 use mm_model::kernel::{Kernel, RmapEntry};
 use mm_model::settings::{CounterMode, GupFastMode, KernelVersion, WritebackPolicy};
 use mm_model::trace::{Change, StepKind};
 use mm_model::{Parse, Report, SchemeKind, Step, Trace};
 use yew::prelude::*;
 
-use crate::logic::{self, changed_fields, fmt_delta, page_rows, tokenize_line};
+use crate::logic::{
+    self, changed_fields, error_ranges, fmt_delta, mark_ranges, page_rows, tokenize_line,
+};
 use crate::UiOverrides;
 
 pub fn editor(text: &str, parse: &Parse, on_input: Callback<InputEvent>) -> Html {
@@ -39,17 +47,24 @@ pub fn editor(text: &str, parse: &Parse, on_input: Callback<InputEvent>) -> Html
             .join("; ");
         html! { <div class={cls} title={title}><span class="mark">{ mark }</span>{ n }</div> }
     });
-    let hl = lines.iter().enumerate().map(|(i, l)| {
-        let cls = if err_lines.contains(&(i as u32 + 1)) {
-            "hl-line err"
-        } else {
-            "hl-line"
-        };
-        let toks = tokenize_line(l)
-            .into_iter()
-            .map(|(k, t)| html! { <span class={k.class()}>{ t }</span> });
-        html! { <div class={cls}>{ for toks }{ "\u{200b}" }</div> }
-    });
+    let hl =
+        lines.iter().enumerate().map(|(i, l)| {
+            let n = i as u32 + 1;
+            if !err_lines.contains(&n) {
+                let toks = tokenize_line(l)
+                    .into_iter()
+                    .map(|(k, t)| html! { <span class={k.class()}>{ t }</span> });
+                return html! { <div class="hl-line">{ for toks }{ "\u{200b}" }</div> };
+            }
+            let marks = error_ranges(text, n, &parse.diagnostics);
+            let len = l.chars().count();
+            let past_end = marks.iter().any(|&(a, _)| a >= len);
+            let toks = mark_ranges(tokenize_line(l), &marks).into_iter().map(|(k, t, m)| {
+            html! { <span class={classes!(k.class(), m.then_some("err-span"))}>{ t }</span> }
+        });
+            html! { <div class="hl-line err">{ for toks }
+            if past_end { <span class="err-span err-eol">{ " " }</span> }{ "\u{200b}" }</div> }
+        });
     html! {
         <div class="editor-wrap">
             <div class="gutter" aria-hidden="true">{ for gutter }</div>
@@ -63,15 +78,19 @@ pub fn editor(text: &str, parse: &Parse, on_input: Callback<InputEvent>) -> Html
     }
 }
 
-pub fn diagnostics(parse: &Parse) -> Html {
+pub fn diagnostics(parse: &Parse, on_goto: Callback<(u32, u32)>) -> Html {
     let items = parse.diagnostics.iter().map(|d| {
         let sev = if d.is_error() { "error" } else { "warning" };
         let hint = d.hint.clone().unwrap_or_default();
-        let title = format!("{}:{} {} {}", d.line, d.col, d.message, hint);
+        let at = (d.line, d.col);
+        let on_goto = on_goto.clone();
+        let onclick = Callback::from(move |_| on_goto.emit(at));
         html! {
-            <li class={sev} title={title}>
-                <b>{ if d.is_error() { "✖ " } else { "▲ " } }{ format!("{}:{} ", d.line, d.col) }</b>
-                { d.message.clone() }
+            <li class={sev}>
+                <button class="goto-diag" {onclick} title="put the cursor there">
+                    <b>{ if d.is_error() { "✖ " } else { "▲ " } }{ format!("{}:{} ", d.line, d.col) }</b>
+                    { d.message.clone() }
+                </button>
                 if !hint.is_empty() { <div class="hint">{ "hint: " }{ hint }</div> }
             </li>
         }
@@ -88,12 +107,12 @@ pub fn diagnostics(parse: &Parse) -> Html {
 }
 
 pub fn settings(
-    report: &Report,
+    own: &mm_model::Settings,
     o: &UiOverrides,
     on: Callback<(&'static str, String)>,
     on_reset: Callback<MouseEvent>,
 ) -> Html {
-    let s = &report.settings;
+    let s = own;
     let sel = |id: &'static str,
                which: &'static str,
                names: Vec<String>,
@@ -119,7 +138,7 @@ pub fn settings(
             <h2>{ "Settings" }
                 <button id="reset-overrides" class="small" onclick={on_reset} disabled={o.is_empty()}
                     title="clear every settings and cost-table override (kept in this browser)">{ "reset overrides" }</button>
-                if !o.is_empty() { <span id="overrides-note" class="note-inline">{ "overrides active (saved in this browser)" }</span> }
+                if !o.is_empty() { <span id="overrides-note" class="note-inline">{ "overrides active (kept in this browser)" }</span> }
             </h2>
             { sel("set-kernel", "kernel", KernelVersion::PRESETS.iter().map(|e| e.to_string()).collect(), &o.era, s.era.to_string()) }
             { sel("set-writeback", "writeback", WritebackPolicy::ALL.iter().map(|e| e.name().to_string()).collect(), &o.writeback, s.writeback.name().to_string()) }
@@ -133,14 +152,14 @@ pub fn settings(
     }
 }
 
-fn result_text(s: &Step) -> String {
+pub(super) fn result_text(s: &Step) -> String {
     match &s.kind {
         StepKind::Expect { passed, .. } => (if *passed { "✔ pass" } else { "✖ FAIL" }).into(),
         _ => s.result.name().to_string(),
     }
 }
 
-fn step_text(s: &Step) -> String {
+pub(super) fn step_text(s: &Step) -> String {
     match &s.kind {
         StepKind::Repeat {
             iterations, body, ..
@@ -152,14 +171,14 @@ fn step_text(s: &Step) -> String {
     }
 }
 
-fn idx_text(s: &Step) -> String {
+pub(super) fn idx_text(s: &Step) -> String {
     match &s.kind {
         StepKind::Repeat { last_index, .. } => format!("{}..{}", s.index, last_index),
         _ => s.index.to_string(),
     }
 }
 
-fn change_text(c: &Change) -> String {
+pub(super) fn change_text(c: &Change) -> String {
     let pages = if c.pages == 1 {
         format!("p{}", c.first)
     } else {
@@ -177,11 +196,18 @@ fn covers(s: &Step, sel: u64) -> bool {
     s.index <= sel && crate::repeat_last(s) >= sel
 }
 
-pub fn steps(t: &Trace, sel: u64, on_select: Callback<u64>) -> Html {
+pub fn steps(
+    t: &Trace,
+    sel: u64,
+    on_select: Callback<u64>,
+    on_key: Callback<(KeyboardEvent, u64)>,
+) -> Html {
     let rows = t.steps.iter().map(|s| {
         let idx = s.index;
         let on_select = on_select.clone();
         let onclick = Callback::from(move |_| on_select.emit(idx));
+        let on_key = on_key.clone();
+        let onkeydown = Callback::from(move |e: KeyboardEvent| on_key.emit((e, idx)));
         let bad = s.findings.iter().any(|f| !f.kind.informational());
         let cls = classes!(
             "step",
@@ -195,8 +221,9 @@ pub fn steps(t: &Trace, sel: u64, on_select: Callback<u64>) -> Html {
             html! { <div class={classes!("finding", c)}>{ format!("{mark} {}: {}", f.kind.name(), f.detail) }</div> }
         });
         html! {
-            <tr class={cls} {onclick} tabindex="0" data-index={idx.to_string()}>
-                <td class="idx">{ if covers(s, sel) { "▶ " } else { "" } }{ idx_text(s) }</td>
+            <tr class={cls} {onclick} {onkeydown} tabindex="0" data-index={idx.to_string()}
+                aria-selected={covers(s, sel).to_string()}>
+                <td class="idx">{ idx_text(s) }</td>
                 <td class="stmt">
                     <code>{ step_text(s) }</code>
                     { for s.changes.iter().map(|c| html!{ <div class="change">{ change_text(c) }</div> }) }
@@ -212,62 +239,18 @@ pub fn steps(t: &Trace, sel: u64, on_select: Callback<u64>) -> Html {
         }
     });
     html! {
-        <div class="panel">
-            <h2>{ format!("Steps — {}", t.scheme.name()) }</h2>
+        <section class="panel steps-panel" aria-label="steps">
+            <h2>{ format!("Steps — {}", crate::compare::label(t.scheme)) }</h2>
             if let Some(msg) = &t.budget_hit { <p class="budget">{ format!("!! {msg}") }</p> }
             <table id="steps" class="steps">
                 <thead><tr><th>{ "#" }</th><th>{ "statement / changes / findings" }</th><th>{ "result" }</th><th>{ "cost" }</th></tr></thead>
                 <tbody>{ for rows }</tbody>
             </table>
-        </div>
+        </section>
     }
 }
 
-pub fn lanes(report: &Report, sel: u64, on_select: Callback<u64>) -> Html {
-    let all: Vec<&[Step]> = report.traces.iter().map(|t| t.steps.as_slice()).collect();
-    let diff = logic::first_difference(&all);
-    let banner = match diff {
-        Some(i) => format!("⚠ outcomes first differ at step {i}"),
-        None => "= all schemes agree on every step".to_string(),
-    };
-    let lanes = report.traces.iter().map(|t| {
-        let rows = t.steps.iter().map(|s| {
-            let idx = s.index;
-            let on_select = on_select.clone();
-            let onclick = Callback::from(move |_| on_select.emit(idx));
-            let names: Vec<String> = s
-                .findings
-                .iter()
-                .map(|f| format!("{}{}", if f.kind.informational() { "~" } else { "!" }, f.kind.name()))
-                .collect();
-            let bad = s.findings.iter().any(|f| !f.kind.informational());
-            html! {
-                <tr class={classes!("step", covers(s, sel).then_some("selected"), bad.then_some("bad"), (diff == Some(idx)).then_some("diff"))} {onclick}>
-                    <td class="idx">{ idx_text(s) }</td>
-                    <td class="stmt"><code title={step_text(s)}>{ step_text(s) }</code>
-                        { for names.iter().map(|n| html!{ <div class="finding">{ n.clone() }</div> }) }</td>
-                    <td class="res">{ result_text(s) }
-                        if s.cost_ps > 0 { <div class="lcost">{ fmt_ps(s.cost_ps) }</div> }</td>
-                </tr>
-            }
-        });
-        html! {
-            <div class="lane" id={format!("lane-{}", t.scheme.name())}>
-                <h3>{ t.scheme.name() }{ " — " }{ fmt_ps(t.total_ps) }</h3>
-                <table class="steps"><tbody>{ for rows }</tbody></table>
-            </div>
-        }
-    });
-    html! {
-        <div class="panel">
-            <h2>{ "Side by side" }</h2>
-            <p id="first-diff" class={classes!("banner", diff.is_some().then_some("warn"))}>{ banner }</p>
-            <div class="lanes">{ for lanes }</div>
-        </div>
-    }
-}
-
-pub fn violations(t: &Trace, on_select: Callback<u64>) -> Html {
+pub fn violations(t: &Trace, era: KernelVersion, on_select: Callback<u64>) -> Html {
     let item = |k: mm_model::ViolationKind, n: u64| {
         let info = k.info();
         let first = t.first(k).unwrap_or(0);
@@ -280,7 +263,8 @@ pub fn violations(t: &Trace, on_select: Callback<u64>) -> Html {
                 { if n > 1 { format!(" ×{n}") } else { String::new() } }
                 { " " }<button class="goto" {onclick}>{ format!("→ step {first}") }</button>
                 <div class="expl">{ info.explanation }</div>
-                <div class="kpath">{ "kernel: " }<code>{ info.kernel_path }</code></div>
+                <div class="kpath">{ format!("kernel {era}: ") }<code>{ info.kernel_path_at(era) }</code>
+                    if !info.link.is_empty() { { " · " }<a href={info.link} target="_blank" rel="noopener">{ "source" }</a> }</div>
             </li>
         }
     };
@@ -298,7 +282,7 @@ pub fn violations(t: &Trace, on_select: Callback<u64>) -> Html {
         .collect();
     html! {
         <div class="panel" id="violations">
-            <h2>{ format!("Invariants — {}", t.scheme.name()) }</h2>
+            <h2>{ format!("Invariants — {}", crate::compare::label(t.scheme)) }</h2>
             if viol.is_empty() {
                 <p class="clean">{ "✔ none: no invariant violated" }</p>
             } else {
@@ -312,10 +296,43 @@ pub fn violations(t: &Trace, on_select: Callback<u64>) -> Html {
     }
 }
 
-const PALETTE: &[&str] = &[
-    "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
-    "#9c755f", "#bab0ac",
-];
+/// One colour per cost category (Okabe-Ito: distinct for colour-blind readers too).
+fn category_colour(c: Category) -> &'static str {
+    match c {
+        Category::Locking => "#0072b2",
+        Category::Allocation => "#e69f00",
+        Category::Rmap => "#009e73",
+        Category::Gup => "#cc79a7",
+        Category::Deferral => "#d55e00",
+        Category::PageWork => "#56b4e9",
+    }
+}
+
+/// A category's share of a run: its total and its primitives' (largest first).
+type CategoryCost = (Category, u64, Vec<(mm_model::Primitive, u64)>);
+
+/// A trace's cost per category, and per primitive within it (largest first).
+fn by_category(
+    report: &Report,
+    t: &Trace,
+) -> Vec<CategoryCost> {
+    let mut out: Vec<CategoryCost> = Vec::new();
+    for (p, n) in t.total.iter() {
+        let ps = report.costs.get(p).0.saturating_mul(n);
+        match out.iter_mut().find(|c| c.0 == p.category()) {
+            Some(c) => {
+                c.1 += ps;
+                c.2.push((p, ps));
+            }
+            None => out.push((p.category(), ps, vec![(p, ps)])),
+        }
+    }
+    out.sort_by_key(|c| Category::ALL.iter().position(|x| *x == c.0));
+    for c in &mut out {
+        c.2.sort_by_key(|p| std::cmp::Reverse(p.1));
+    }
+    out
+}
 
 pub fn costs(report: &Report, sel: &Trace) -> Html {
     let max = report
@@ -325,21 +342,26 @@ pub fn costs(report: &Report, sel: &Trace) -> Html {
         .max()
         .unwrap_or(1)
         .max(1);
-    let w = 560.0;
+    let (x0, w) = (150.0, 480.0);
     let bars = report.traces.iter().enumerate().map(|(row, t)| {
         let mut x = 0.0;
-        let y = row as f64 * 26.0;
-        let segs: Vec<Html> = t
-            .total
-            .iter()
-            .map(|(p, n)| {
-                let ps = report.costs.get(p).0.saturating_mul(n);
+        let y = row as f64 * 28.0;
+        let segs: Vec<Html> = by_category(report, t)
+            .into_iter()
+            .map(|(c, ps, prims)| {
                 let width = ps as f64 / max as f64 * w;
+                let parts: Vec<String> = prims.iter().map(|(p, ps)| format!("{} {}", p.name(), fmt_ps(*ps))).collect();
+                let share = if t.total_ps > 0 { ps as f64 / t.total_ps as f64 } else { 0.0 };
                 let rect = html! {
-                    <rect x={format!("{:.1}", 90.0 + x)} y={format!("{y}")} width={format!("{width:.1}")} height="20"
-                        fill={PALETTE[p as usize % PALETTE.len()]} stroke="#fff">
-                        <title>{ format!("{}: {} × {} = {}", p.name(), n, fmt_ps(report.costs.get(p).0), fmt_ps(ps)) }</title>
-                    </rect>
+                    <>
+                        <rect x={format!("{:.1}", x0 + x)} y={format!("{y}")} width={format!("{width:.1}")} height="22"
+                            fill={category_colour(c)} class="seg">
+                            <title>{ format!("{}: {} ({:.0}%): {}", c.name(), fmt_ps(ps), share * 100.0, parts.join(", ")) }</title>
+                        </rect>
+                        if width > w * 0.08 {
+                            <text x={format!("{:.1}", x0 + x + 4.0)} y={format!("{}", y + 15.0)} class="seg-label">{ format!("{:.0}%", share * 100.0) }</text>
+                        }
+                    </>
                 };
                 x += width;
                 rect
@@ -347,38 +369,59 @@ pub fn costs(report: &Report, sel: &Trace) -> Html {
             .collect();
         html! {
             <g>
-                <text x="0" y={format!("{}", y + 15.0)} class="svg-label">{ t.scheme.name() }</text>
+                <text x="0" y={format!("{}", y + 15.0)} class="svg-label">{ crate::compare::short_label(t.scheme) }</text>
                 { for segs }
-                <text x={format!("{:.1}", 94.0 + x)} y={format!("{}", y + 15.0)} class="svg-label">{ fmt_ps(t.total_ps) }</text>
+                <text x={format!("{:.1}", x0 + 4.0 + x)} y={format!("{}", y + 15.0)} class="svg-label">{ fmt_ps(t.total_ps) }</text>
             </g>
         }
     });
-    let used: BTreeSet<mm_model::Primitive> = report
+    let sel_cats = by_category(report, sel);
+    let used: BTreeSet<Category> = report
         .traces
         .iter()
-        .flat_map(|t| t.total.iter().map(|(p, _)| p))
+        .flat_map(|t| t.total.iter().map(|(p, _)| p.category()))
         .collect();
-    let legend = used.iter().map(|p| {
-        html! { <span class="legend-item"><span class="swatch" style={format!("background:{}", PALETTE[*p as usize % PALETTE.len()])}></span>{ p.name() }</span> }
+    let legend = Category::ALL.iter().filter(|c| used.contains(c)).map(|c| {
+        let prims: Vec<&str> = mm_model::Primitive::ALL.iter().filter(|p| p.category() == *c).map(|p| p.name()).collect();
+        html! { <span class="legend-item" title={prims.join(", ")}><span class="swatch" style={format!("background:{}", category_colour(*c))}></span>{ c.name() }</span> }
     });
+    let dominant = sel_cats
+        .iter()
+        .flat_map(|(_, _, prims)| prims.iter())
+        .max_by_key(|(_, ps)| *ps)
+        .map(|(p, ps)| {
+            let pct = if sel.total_ps > 0 {
+                *ps as f64 / sel.total_ps as f64 * 100.0
+            } else {
+                0.0
+            };
+            format!(
+                "largest term: {} ({}) {} of {} ({pct:.0}%)",
+                p.name(),
+                p.category().name(),
+                fmt_ps(*ps),
+                fmt_ps(sel.total_ps)
+            )
+        });
     let deltas = report.traces.iter().filter(|t| t.scheme != sel.scheme).map(|t| {
         let pct = if sel.total_ps > 0 {
             (t.total_ps as f64 - sel.total_ps as f64) / sel.total_ps as f64 * 100.0
         } else {
             0.0
         };
-        html! { <li>{ format!("{} vs {}: {} ({pct:+.0}%)", t.scheme.name(), sel.scheme.name(), fmt_delta(sel.total_ps, t.total_ps)) }</li> }
+        html! { <li>{ format!("{} costs {pct:+.0}% ({}) relative to {}", crate::compare::short_label(t.scheme), fmt_delta(sel.total_ps, t.total_ps), crate::compare::short_label(sel.scheme)) }</li> }
     });
     html! {
-        <div class="panel">
-            <h2>{ "Costs" }</h2>
-            <p class="total">{ format!("total ({}): ", sel.scheme.name()) }<b id="cost-total">{ fmt_ps(sel.total_ps) }</b></p>
-            <svg class="bars" viewBox={format!("0 0 720 {}", report.traces.len() * 26)} role="img" aria-label="cost by primitive per scheme">
+        <section class="panel" aria-labelledby="costs-title">
+            <h2 id="costs-title">{ "Costs" }</h2>
+            <p class="total">{ format!("total ({}): ", crate::compare::label(sel.scheme)) }<b id="cost-total">{ fmt_ps(sel.total_ps) }</b></p>
+            if let Some(d) = dominant { <p id="cost-dominant" class="dominant">{ d }</p> }
+            <svg class="bars" viewBox={format!("0 0 720 {}", report.traces.len() * 28)} role="img" aria-label="cost by category per scheme">
                 { for bars }
             </svg>
             <div class="legend">{ for legend }</div>
             <ul class="deltas">{ for deltas }</ul>
-        </div>
+        </section>
     }
 }
 
@@ -418,26 +461,33 @@ pub fn state(
     let prows = page_rows(prev);
     let rows = page_rows(cur);
     let changed = changed_fields(&prows, &rows);
-    let cell = |ch: &BTreeSet<&'static str>, f: &'static str, v: String| {
+    // A changed cell shows old → new (a new page shows its values alone).
+    let cell = |ch: &BTreeSet<&'static str>, f: &'static str, old: Option<String>, v: String| {
         if ch.contains(f) {
-            html! { <td class="changed" title="changed by this step">{ "◆ " }{ v }</td> }
+            let text = match old {
+                Some(o) if o != v => format!("{o}→{v}"),
+                _ => v,
+            };
+            html! { <td class="changed" title="changed by this step">{ "◆ " }{ text }</td> }
         } else {
             html! { <td>{ v }</td> }
         }
     };
+    let shown_map = |m: i64| if raw_map { m - 1 } else { m };
     let page_trs = rows.iter().zip(changed.iter()).map(|(r, ch)| {
-        let map = if raw_map { r.mapcount - 1 } else { r.mapcount };
+        let p = prows.iter().find(|p| p.pfn == r.pfn);
+        let old = |f: fn(&logic::PageRow) -> String| p.map(f);
         html! {
             <tr>
-                { cell(ch, "pfn", format!("p{}", r.pfn)) }
-                { cell(ch, "refcount", r.refcount.to_string()) }
-                { cell(ch, "mapcount", map.to_string()) }
-                { cell(ch, "pincount", r.pincount.to_string()) }
-                { cell(ch, "flags", r.flags.clone()) }
-                { cell(ch, "zone", r.zone.clone()) }
-                { cell(ch, "owner", r.owner.clone()) }
-                { cell(ch, "pinned", r.pinned.clone()) }
-                { cell(ch, "state", r.state.clone()) }
+                { cell(ch, "pfn", None, format!("p{}", r.pfn)) }
+                { cell(ch, "refcount", old(|p| p.refcount.to_string()), r.refcount.to_string()) }
+                { cell(ch, "mapcount", p.map(|p| shown_map(p.mapcount).to_string()), shown_map(r.mapcount).to_string()) }
+                { cell(ch, "pincount", old(|p| p.pincount.to_string()), r.pincount.to_string()) }
+                { cell(ch, "flags", old(|p| if p.flags.is_empty() { "-".into() } else { p.flags.clone() }), r.flags.clone()) }
+                { cell(ch, "zone", old(|p| p.zone.clone()), r.zone.clone()) }
+                { cell(ch, "owner", old(|p| p.owner.clone()), r.owner.clone()) }
+                { cell(ch, "pinned", old(|p| p.pinned.clone()), r.pinned.clone()) }
+                { cell(ch, "state", old(|p| p.state.clone()), r.state.clone()) }
             </tr>
         }
     });
@@ -500,7 +550,7 @@ pub fn state(
             <div class="file">
                 <b>{ format!("{} ({}, {} pages)", f.name, f.fs.name(), f.size) }</b>
                 <div>{ format!("page cache: {}", if cache.is_empty() { "-".into() } else { cache.join(" ") }) }</div>
-                <div>{ format!("disk versions: {:?}", f.disk) }</div>
+                <div>{ format!("on disk: {}", disk_text(&f.disk)) }</div>
                 <div>{ "i_mmap:" }</div>
                 <ul class="immap">
                     if f.i_mmap.is_empty() { <li>{ "(empty)" }</li> }
@@ -528,7 +578,7 @@ pub fn state(
         };
         html! {
             <tr>
-                <td>{ h.name.clone() }</td><td>{ api }</td><td>{ format!("{:?}", h.state).to_lowercase() }</td>
+                <td>{ h.name.clone() }</td><td>{ api }</td><td>{ handle_state(h.state) }</td>
                 <td>{ pages.join(" ") }</td><td>{ flags.join(" ") }</td><td>{ h.times }</td>
             </tr>
         }
@@ -577,9 +627,45 @@ pub fn state(
                 <tbody>{ for handles }</tbody>
             </table>
             <p>{ format!("workqueue: {}", if work.is_empty() { "(empty)".to_string() } else { work.join(", ") }) }</p>
-            <p>{ format!("context: {} · nr_foll_pin_acquired {} · nr_foll_pin_released {}", cur.ctx.name(), cur.vmstat.nr_foll_pin_acquired, cur.vmstat.nr_foll_pin_released) }</p>
+            <p>{ format!("context: {} · nr_foll_pin_acquired {} · nr_foll_pin_released {}", context_text(cur.ctx), cur.vmstat.nr_foll_pin_acquired, cur.vmstat.nr_foll_pin_released) }</p>
         </div>
     }
+}
+
+/// `block 0: v2, block 1: never written`: what the disk holds.
+fn disk_text(disk: &[u64]) -> String {
+    if disk.is_empty() {
+        return "nothing (no blocks)".into();
+    }
+    let blocks: Vec<String> = disk
+        .iter()
+        .enumerate()
+        .map(|(i, v)| match v {
+            0 => format!("block {i}: never written"),
+            v => format!("block {i}: data v{v}"),
+        })
+        .collect();
+    blocks.join(", ")
+}
+
+fn handle_state(s: mm_model::kernel::HandleState) -> &'static str {
+    use mm_model::kernel::HandleState as H;
+    match s {
+        H::Live => "holds its pages",
+        H::Completing => "completing (release deferred to the workqueue)",
+        H::Released => "released",
+        H::Failed => "GUP failed: holds nothing",
+    }
+}
+
+fn context_text(c: mm_model::kernel::Context) -> String {
+    use mm_model::kernel::Context as C;
+    let what = match c {
+        C::Process => "may sleep",
+        C::ProcessIrqsOff => "IRQs off: no sleeping",
+        C::HardIrq => "hard IRQ: no sleeping",
+    };
+    format!("{} ({what})", c.name())
 }
 
 pub fn cost_table(
@@ -607,7 +693,8 @@ pub fn cost_table(
                 <td>{ fmt_ps(e.default.0) }</td>
                 <td>{ format!("{}–{}", fmt_ps(e.range.0 .0), fmt_ps(e.range.1 .0)) }</td>
                 <td>{ e.basis.name() }</td>
-                <td class="src">{ e.source.to_string() }</td>
+                <td class="src">{ e.source.to_string() }
+                    if let Some(l) = &e.link { { " " }<a href={l.to_string()} target="_blank" rel="noopener">{ "link" }</a> }</td>
             </tr>
         }
     });
