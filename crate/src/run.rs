@@ -15,11 +15,13 @@ use crate::trace::{self, Step, StepKind, Trace};
 pub use crate::trace::{ExpectOutcome, Report};
 use crate::{OpResult, SchemeKind};
 
-/// FNV-1a of the script's canonical JSON, as 8 hex digits.
+/// FNV-1a of the script's canonical text (the printer's form: comments and spacing do not
+/// count), as 8 hex digits. The text rather than the AST's JSON keeps the AST's serializer out
+/// of the web page's download.
 fn content_hash(script: &Script) -> String {
-    let json = serde_json::to_string(script).unwrap_or_default();
+    let text = script.to_string();
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in json.bytes() {
+    for b in text.bytes() {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
