@@ -81,16 +81,37 @@ struct Gen {
 /// The C program for `script` (`name` goes into its header comment), or every statement that
 /// cannot be exported. The program observes at the script's `expect page` lines.
 pub fn to_c(script: &Script, name: &str) -> Result<String, Vec<NotExportable>> {
-    export(script, name, false)
+    export(script, name, false, Header::Inline)
 }
 
 /// Like [`to_c`], and after every operation of main the program also observes the mapcount
 /// and zeropage of every page of every VMA of main (the differential fuzzer's mode).
 pub fn to_c_observing_all(script: &Script, name: &str) -> Result<String, Vec<NotExportable>> {
-    export(script, name, true)
+    export(script, name, true, Header::Inline)
 }
 
-fn export(script: &Script, name: &str, observe_all: bool) -> Result<String, Vec<NotExportable>> {
+/// Like [`to_c`], with `#include "oracle.h"` in place of the header's text
+/// (`oracle/lib/oracle.h`): the web page's form, which links the header instead of carrying
+/// its 16 KB in the download.
+pub fn to_c_including_header(script: &Script, name: &str) -> Result<String, Vec<NotExportable>> {
+    export(script, name, false, Header::Include)
+}
+
+/// Where the program gets `oracle/lib/oracle.h` from.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Header {
+    /// Its text, inline: the program is self-contained.
+    Inline,
+    /// `#include "oracle.h"`.
+    Include,
+}
+
+fn export(
+    script: &Script,
+    name: &str,
+    observe_all: bool,
+    header: Header,
+) -> Result<String, Vec<NotExportable>> {
     let mut g = Gen::default();
     for st in &script.stmts {
         g.stmt(st.line, &st.kind);
@@ -111,7 +132,10 @@ fn export(script: &Script, name: &str, observe_all: bool) -> Result<String, Vec<
          * prints the kernel's answers as `@LINE expect ...` lines (docs/fidelity.md). Self-contained\n \
          * but for the gup_test ABI: gcc -static -I <dir of mm/gup_test.h> {name}.c -luring */\n"
     );
-    out.push_str(ORACLE_H);
+    match header {
+        Header::Inline => out.push_str(ORACLE_H),
+        Header::Include => out.push_str("#include \"oracle.h\"\n"),
+    }
     out.push_str("#include <setjmp.h>\n");
     out.push_str(RUNTIME);
     out.push_str(&g.globals);
@@ -748,6 +772,17 @@ mod tests {
         let p = crate::parse(text);
         assert!(!p.has_errors(), "{:?}", p.diagnostics);
         to_c(&p.script, "t")
+    }
+
+    #[test]
+    fn the_header_is_inline_or_included() {
+        let p = crate::parse("mmap m anon pages=1 rw\nwrite m\n");
+        let inline = to_c(&p.script, "t").unwrap();
+        let include = to_c_including_header(&p.script, "t").unwrap();
+        assert!(inline.contains(ORACLE_H) && !inline.contains("#include \"oracle.h\""));
+        assert!(!include.contains(ORACLE_H));
+        // The same program otherwise.
+        assert_eq!(inline.replace(ORACLE_H, "#include \"oracle.h\"\n"), include);
     }
 
     #[test]

@@ -312,10 +312,7 @@ fn category_colour(c: Category) -> &'static str {
 type CategoryCost = (Category, u64, Vec<(mm_model::Primitive, u64)>);
 
 /// A trace's cost per category, and per primitive within it (largest first).
-fn by_category(
-    report: &Report,
-    t: &Trace,
-) -> Vec<CategoryCost> {
+fn by_category(report: &Report, t: &Trace) -> Vec<CategoryCost> {
     let mut out: Vec<CategoryCost> = Vec::new();
     for (p, n) in t.total.iter() {
         let ps = report.costs.get(p).0.saturating_mul(n);
@@ -616,7 +613,7 @@ pub fn state(
             </table>
             <h3>{ "VMAs" }</h3>
             <table class="vmas">
-                <thead><tr><th>{ "vma" }</th><th>{ "proc" }</th><th>{ "backing" }</th><th>{ "prot" }</th><th>{ "ptes" }</th><th>{ "" }</th></tr></thead>
+                <thead><tr><th>{ "vma" }</th><th>{ "proc" }</th><th>{ "backing" }</th><th>{ "prot" }</th><th>{ "ptes" }</th><th>{ "state" }</th></tr></thead>
                 <tbody>{ for vmas }</tbody>
             </table>
             <h3>{ "Files" }</h3>
@@ -687,7 +684,7 @@ pub fn cost_table(
         html! {
             <tr>
                 <td><code>{ name.clone() }</code><div class="what">{ e.what.to_string() }</div></td>
-                <td><input id={format!("cost-{name}")} class={classes!((!valid).then_some("invalid"))}
+                <td><input id={format!("cost-{name}")} aria-label={format!("{name} duration")} class={classes!((!valid).then_some("invalid"))}
                     aria-invalid={(!valid).to_string()} value={value} {oninput} size="8" />
                     if !valid { <span class="badval">{ " ✖ use e.g. 5us, 250ns" }</span> }</td>
                 <td>{ fmt_ps(e.default.0) }</td>
@@ -714,10 +711,10 @@ pub fn export_c(parse: &mm_model::Parse) -> Html {
     if parse.has_errors() {
         return html! { <p id="export-c-refused">{ "fix the script's errors first" }</p> };
     }
-    match mm_model::export::to_c(&parse.script, "script") {
+    match mm_model::export::to_c_including_header(&parse.script, "script") {
         Ok(c) => html! {
             <>
-                <p class="note-inline">{ "builds against oracle/lib/oracle.h; make kernel-check runs such programs on Linux 6.1 (docs/fidelity.md)" }</p>
+                <p class="note-inline">{ "needs " }<a href="oracle.h" download="oracle.h">{ "oracle.h" }</a>{ " beside it (pinlab export --c inlines it); make kernel-check runs such programs on Linux 6.1 (docs/fidelity.md)" }</p>
                 <pre id="export-c">{ c }</pre>
             </>
         },
