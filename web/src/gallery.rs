@@ -73,7 +73,7 @@ pub const GALLERY: &[Entry] = &[
     ),
     example!(
         "s02b-writeback-during-dma-keep-dirty",
-        "S2b: writeback keeps pinned pages dirty [R6]"
+        "S2b: writeback keeps pinned pages dirty (Jan Kara, 2018)"
     ),
     example!("s03-large-dio", "S3: 2 MiB read, 512 pages per GUP call"),
     example!(
