@@ -57,7 +57,7 @@ export default async function playground(page, baseURL, t) {
   const cLegacy = await text(page, '#cost-total');
   await t.screenshot('10-legacy');
   await page.click('#scheme-fake-vma');
-  await page.waitForFunction(() => document.querySelector('#violations h2')?.textContent.includes('fake-vma'));
+  await page.waitForFunction(() => document.querySelector('#violations h2')?.textContent.includes('fake VMA'));
   const vFake = await text(page, '#violations');
   const cFake = await text(page, '#cost-total');
   assert(vLegacy !== vFake, 'violations identical under legacy and fake-vma');
@@ -93,12 +93,12 @@ export default async function playground(page, baseURL, t) {
   t.log(`steps ${s0} -> ${s1} -> ${s2} -> ${s3}`);
   await t.screenshot('10-stepped');
 
-  // Side by side.
-  await page.click('#side-by-side');
-  const banner = await text(page, '#first-diff');
-  assert(/step 4/.test(banner), `first-diff banner: ${banner}`);
+  // Side by side (the default race opens so) and back: the banners stay above either view.
+  assert((await page.locator('#side-by-side').getAttribute('aria-pressed')) === 'true', 'not side by side');
+  assert(/step 4/.test(await text(page, '#first-info')), `first-info banner: ${await text(page, '#first-info')}`);
   await t.screenshot('10-side-by-side');
   await page.click('#side-by-side');
+  assert(/step 9/.test(await text(page, '#first-outcome')), 'the outcome banner left with side by side');
 
   // Cost edit: worker wake-up to 50us raises the fake-vma total.
   const before = await text(page, '#cost-total');

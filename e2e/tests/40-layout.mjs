@@ -1,6 +1,6 @@
 // Layout at 1280x800 (laptop) and 1920x1080 (projector), single-scheme and side-by-side: no
 // horizontal page overflow, editor and results columns do not overlap, header controls do not
-// overlap each other, the editor is wide enough, the three lanes keep a readable width.
+// overlap each other, the editor is wide enough, the grid's scheme columns keep a readable width.
 // Screenshots: target/e2e/40-<width>[-side].png.
 import path from 'node:path';
 
@@ -39,7 +39,7 @@ export default async function layout(page, baseURL, t) {
       const right = await box(page, 'section.right');
       assert(left.x + left.width <= right.x, `${tag}: editor and results overlap`);
       const editor = await box(page, '.editor-wrap');
-      assert(editor.width >= (side ? 410 : 540), `${tag}: editor only ${editor.width}px wide`);
+      assert(editor.width >= (side ? 380 : 540), `${tag}: editor only ${editor.width}px wide`);
       const header = await page.$$eval('header.top > *', (els) => els
         .filter((e) => getComputedStyle(e).display !== 'none')
         .map((e) => { const r = e.getBoundingClientRect(); return { n: e.className || e.tagName, x: r.x, y: r.y, width: r.width, height: r.height }; }));
@@ -49,8 +49,14 @@ export default async function layout(page, baseURL, t) {
         }
       }
       if (side) {
-        const lanes = await page.$$eval('.lane', (els) => els.map((e) => e.getBoundingClientRect().width));
-        assert(lanes.length === 3 && lanes.every((x) => x >= 200), `${tag}: lane widths ${lanes}`);
+        const cols = await page.$$eval('#grid th.lanehead', (els) => els.map((e) => e.getBoundingClientRect().width));
+        assert(cols.length === 3 && cols.every((x) => x >= 120), `${tag}: grid column widths ${cols}`);
+        // The step index never overlaps the statement.
+        const o = await page.$$eval('#grid tr.step', (rs) => rs.filter((r) => {
+          const [i, s] = r.querySelectorAll('td');
+          return i.getBoundingClientRect().right > s.getBoundingClientRect().left + 0.5 || i.scrollWidth > i.clientWidth;
+        }).length);
+        assert(o === 0, `${tag}: ${o} grid rows with the index over the statement`);
       }
       t.log(`${tag}: editor ${editor.width.toFixed(0)}px, results ${right.width.toFixed(0)}px`);
       await t.screenshot(`40-${tag}`);

@@ -1225,7 +1225,7 @@ pub fn app() -> Html {
                     <button id="help-open" onclick={on_help.clone()} title="keys, schemes and syntax (?)" aria-label="help">{ "?" }</button>
                 </div>
             </header>
-            <div class="intro" id="intro">
+            <aside class="intro" id="intro" aria-label="about pinlab">
                 <p>{ "What happens to a page pinned for DMA under three designs: plain get_page references, the FOLL_PIN pin counter, and the 2018 fake-VMA proposal. Edit the script; every run checks the kernel's invariants and models the cost." }</p>
                 <nav class="links" aria-label="documentation">
                     <a href="docs/language.md">{ "Syntax" }</a>
@@ -1233,11 +1233,11 @@ pub fn app() -> Html {
                     <a href="README.md">{ "README" }</a>
                     <a href={THREAD_URL} target="_blank" rel="noopener" title="Jan Kara's reply on LKML, 2018-12-10">{ "2018 thread" }</a>
                 </nav>
-            </div>
-            <div class="phone-switch" role="group" aria-label="show">
+            </aside>
+            <nav class="phone-switch" aria-label="show the script or the results">
                 <button id="show-results" aria-pressed={(!*phone_script).to_string()} onclick={on_show_results}>{ "Results" }</button>
                 <button id="show-script" aria-pressed={phone_script.to_string()} onclick={on_show_script}>{ "Script" }</button>
-            </div>
+            </nav>
             <main class={classes!("columns", side.then_some("side"), if *phone_script { "phone-script" } else { "phone-results" })} style={columns_style}>
                 <section class="left" aria-labelledby="script-title">
                     <h2 id="script-title" class="sr-only">{ "Script" }</h2>
