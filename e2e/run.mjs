@@ -10,6 +10,7 @@
 //   baseURL  e.g. "http://127.0.0.1:41234/" (always ends in "/")
 //   t        helpers: t.screenshot(name) saves target/e2e/<name>.png (full page);
 //            t.consoleErrors is the live list of console errors + uncaught page errors;
+//            t.consoleWarnings the console warnings;
 //            t.log(...) prints an indented line under the test's result.
 //
 // A test fails by throwing. The runner prints one line per test, then the plain summary line
@@ -69,8 +70,10 @@ try {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
     const consoleErrors = [];
+    const consoleWarnings = [];
     page.on('console', (msg) => {
       if (msg.type() === 'error') consoleErrors.push(`console.error: ${msg.text()}`);
+      if (msg.type() === 'warning') consoleWarnings.push(`console.warn: ${msg.text()}`);
     });
     page.on('pageerror', (err) => consoleErrors.push(`uncaught: ${err.message}`));
     page.on('requestfailed', (req) => {
@@ -82,6 +85,7 @@ try {
     const notes = [];
     const t = {
       consoleErrors,
+      consoleWarnings,
       screenshot: async (shot) => {
         const p = path.join(outDir, `${shot}.png`);
         await page.screenshot({ path: p, fullPage: true });

@@ -194,6 +194,13 @@ export default async function page60(page, baseURL, t) {
   await page.screenshot({ path: `${process.env.E2E_OUT_DIR ?? 'target/e2e'}/60-projector-1280x720.png` });
   const vtop = (await page.locator('#verdict').boundingBox()).y;
   assert(vtop < 200, `verdict starts at ${vtop}px on a 1280x720 projector`);
+  // 150% zoom on 1280x720 is a 853x480 CSS-pixel viewport: the results stay on screen.
+  await page.setViewportSize({ width: 853, height: 480 });
+  const z = await page.locator('#verdict').boundingBox();
+  const zl = await page.locator('section.left').boundingBox();
+  assert(z.y < 300 && z.x > zl.x, `at 150% zoom the verdict is at (${z.x}, ${z.y}), the editor at x=${zl.x}`);
+  await page.screenshot({ path: `${process.env.E2E_OUT_DIR ?? 'target/e2e'}/60-zoom150-1280x720.png` });
+  await page.setViewportSize({ width: 1280, height: 720 });
 
   // The documentation links resolve.
   const hrefs = await page.$$eval('.links a', (as) => as.map((a) => a.getAttribute('href')));

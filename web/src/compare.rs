@@ -3,7 +3,7 @@
 //! first informational difference, the per-scheme verdict, and which scheme (or side by side)
 //! a script's `expect` lines are about.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use mm_model::script::{Expect, Script, Stmt, StmtKind};
 use mm_model::trace::StepKind;
@@ -85,7 +85,7 @@ pub fn grid(lanes: &[&[Step]]) -> Vec<Row> {
     let keys: Vec<Vec<(u32, u32)>> = lanes
         .iter()
         .map(|l| {
-            let mut seen: HashMap<u32, u32> = HashMap::new();
+            let mut seen: BTreeMap<u32, u32> = BTreeMap::new();
             l.iter()
                 .map(|s| {
                     let n = seen.entry(s.line).or_insert(0);
@@ -95,7 +95,7 @@ pub fn grid(lanes: &[&[Step]]) -> Vec<Row> {
                 .collect()
         })
         .collect();
-    let pos: Vec<HashMap<(u32, u32), usize>> = keys
+    let pos: Vec<BTreeMap<(u32, u32), usize>> = keys
         .iter()
         .map(|k| k.iter().enumerate().map(|(i, &key)| (key, i)).collect())
         .collect();

@@ -10,7 +10,7 @@
 //!   Ranges on a file are always checked against its declared size, even after a truncate (the
 //!   runner reports what happens to pages past the new end).
 //! - A VMA used after `munmap` in the same process, or a process used after `exit`, is a warning,
-//!   not an error: the operation runs and fails (`EFAULT`), which may be the point of the script.
+//!   not an error: the operation runs and fails (GUP with `EFAULT`), which may be the point of the script.
 //!   `mmap` may reuse the name of an unmapped VMA.
 //! - A handle may be acquired again under the same name (each `repeat` iteration does that).
 //!   The range of `dma H RANGE` is checked against the largest acquisition of `H` so far.
@@ -384,7 +384,7 @@ impl<'t> Checker<'t> {
                 self.warning(
                     vma.span.clone(),
                     msg,
-                    "the operation will fail with EFAULT".into(),
+                    "the operation runs and fails; its result says how (GUP: EFAULT)".into(),
                 );
                 None
             }

@@ -1,5 +1,5 @@
 //! `mm-worker`: the model in a dedicated Web Worker. Trunk builds it from `index.html`
-//! (`data-type="worker"`, `data-loader-shim`: `mm-worker_loader.js` loads `mm-worker.js` and
+//! (`data-type="worker"`; `web/mm-worker-loader.js` loads `mm-worker.js` and
 //! `mm-worker_bg.wasm`); the app starts it (see `mm_web::worker`). Each message
 //! `{id, text, overrides}` is parsed and run, and answered with `{id, report, ms}`; a
 //! `{id, kind: "state", ...}` message replays to a step for the state view and is answered with

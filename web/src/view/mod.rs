@@ -117,14 +117,15 @@ pub fn settings(
                which: &'static str,
                names: Vec<String>,
                cur: &Option<String>,
-               eff: String| {
+               eff: String,
+               title: &'static str| {
         let on = on.clone();
         let onchange = Callback::from(move |e: Event| on.emit((which, crate::select_value(&e))));
         let opts = names.into_iter().map(|n| {
             html! { <option value={n.clone()} selected={cur.as_deref() == Some(n.as_str())}>{ n }</option> }
         });
         html! {
-            <label>{ which }{ " " }
+            <label {title}>{ which }{ " " }
                 <select id={id} {onchange}>
                     <option value="" selected={cur.is_none()}>{ format!("script ({eff})") }</option>
                     { for opts }
@@ -140,10 +141,10 @@ pub fn settings(
                     title="clear every settings and cost-table override (kept in this browser)">{ "reset overrides" }</button>
                 if !o.is_empty() { <span id="overrides-note" class="note-inline">{ "overrides active (kept in this browser)" }</span> }
             </h2>
-            { sel("set-kernel", "kernel", KernelVersion::PRESETS.iter().map(|e| e.to_string()).collect(), &o.era, s.era.to_string()) }
-            { sel("set-writeback", "writeback", WritebackPolicy::ALL.iter().map(|e| e.name().to_string()).collect(), &o.writeback, s.writeback.name().to_string()) }
-            { sel("set-counter", "counter", CounterMode::ALL.iter().map(|e| e.name().to_string()).collect(), &o.counter, s.counter.name().to_string()) }
-            { sel("set-gup-fast", "gup-fast", GupFastMode::ALL.iter().map(|e| e.name().to_string()).collect(), &o.gup_fast, s.gup_fast.name().to_string()) }
+            { sel("set-kernel", "kernel", KernelVersion::PRESETS.iter().map(|e| e.to_string()).collect(), &o.era, s.era.to_string(), "the release whose rules apply (COW reuse, PageAnonExclusive, FOLL_LONGTERM checks, function names)") }
+            { sel("set-writeback", "writeback", WritebackPolicy::ALL.iter().map(|e| e.name().to_string()).collect(), &o.writeback, s.writeback.name().to_string(), "what writeback does with a page it knows is pinned; none is what mainline does. A pin counter only makes pins visible: this decides what the kernel does with them") }
+            { sel("set-counter", "counter", CounterMode::ALL.iter().map(|e| e.name().to_string()).collect(), &o.counter, s.counter.name().to_string(), "the pin counter: GUP_PIN_COUNTING_BIAS (1024) in the refcount, or an exact pincount") }
+            { sel("set-gup-fast", "gup-fast", GupFastMode::ALL.iter().map(|e| e.name().to_string()).collect(), &o.gup_fast, s.gup_fast.name().to_string(), "fake VMA under GUP-fast (no locks allowed): fall back to the slow path, or use a fake registered earlier") }
             <div class="equiv">
                 <span>{ "as script lines:" }</span>
                 <pre id="settings-script">{ if lines.is_empty() { "(none: the script's own settings)".to_string() } else { lines.join("\n") } }</pre>
@@ -480,7 +481,7 @@ pub fn state(
                 { cell(ch, "refcount", old(|p| p.refcount.to_string()), r.refcount.to_string()) }
                 { cell(ch, "mapcount", p.map(|p| shown_map(p.mapcount).to_string()), shown_map(r.mapcount).to_string()) }
                 { cell(ch, "pincount", old(|p| p.pincount.to_string()), r.pincount.to_string()) }
-                { cell(ch, "flags", old(|p| if p.flags.is_empty() { "-".into() } else { p.flags.clone() }), r.flags.clone()) }
+                { flags_cell(ch.contains("flags"), p.map(|p| p.flags.as_str()), &r.flags) }
                 { cell(ch, "zone", old(|p| p.zone.clone()), r.zone.clone()) }
                 { cell(ch, "owner", old(|p| p.owner.clone()), r.owner.clone()) }
                 { cell(ch, "pinned", old(|p| p.pinned.clone()), r.pinned.clone()) }
@@ -627,6 +628,20 @@ pub fn state(
             <p>{ format!("context: {} · nr_foll_pin_acquired {} · nr_foll_pin_released {}", context_text(cur.ctx), cur.vmstat.nr_foll_pin_acquired, cur.vmstat.nr_foll_pin_released) }</p>
         </div>
     }
+}
+
+/// The flags cell: a change shows the flags set (`+dirty`) and cleared (`−buffers`).
+fn flags_cell(changed: bool, old: Option<&str>, new: &str) -> Html {
+    let Some(old) = old.filter(|_| changed) else {
+        return html! { <td>{ new.to_string() }</td> };
+    };
+    let (was, now): (BTreeSet<&str>, BTreeSet<&str>) = (
+        old.split_whitespace().collect(),
+        new.split_whitespace().collect(),
+    );
+    let mut diff: Vec<String> = now.difference(&was).map(|f| format!("+{f}")).collect();
+    diff.extend(was.difference(&now).map(|f| format!("−{f}")));
+    html! { <td class="changed" title={format!("was: {old}; now: {new}")}>{ "◆ " }{ diff.join(" ") }</td> }
 }
 
 /// `block 0: v2, block 1: never written`: what the disk holds.
