@@ -263,7 +263,7 @@ pub fn violations(t: &Trace, era: KernelVersion, on_select: Callback<u64>) -> Ht
                 <b class="vname">{ if informational { "~ " } else { "! " } }{ k.name() }</b>
                 { if n > 1 { format!(" ×{n}") } else { String::new() } }
                 { " " }<button class="goto" {onclick}>{ format!("→ step {first}") }</button>
-                <div class="expl">{ info.explanation }</div>
+                <div class="expl">{ mm_model::kfuncs::at(info.explanation, era) }</div>
                 <div class="kpath">{ format!("kernel {era}: ") }<code>{ info.kernel_path_at(era) }</code>
                     if !info.link.is_empty() { { " · " }<a href={info.link} target="_blank" rel="noopener">{ "source" }</a> }</div>
             </li>
@@ -712,7 +712,7 @@ pub fn cost_table(
     });
     html! {
         <div class="panel">
-            <h2>{ "Cost table" }<button id="reset-costs" class="small" onclick={on_reset} title="back to the default costs">{ "reset" }</button></h2>
+            <h2>{ "Cost table" }<button id="reset-costs" class="small" onclick={on_reset} title="back to the default costs (settings overrides stay)">{ "reset costs" }</button></h2>
             <table id="cost-table" class="costs">
                 <thead><tr><th>{ "primitive" }</th><th>{ "duration" }</th><th>{ "default" }</th><th>{ "range" }</th><th>{ "basis" }</th><th>{ "source" }</th></tr></thead>
                 <tbody>{ for rows }</tbody>
