@@ -25,6 +25,7 @@
 #![warn(missing_docs)]
 
 pub mod cost;
+pub mod deflate;
 pub mod diagnostic;
 mod duration;
 pub mod export;
@@ -32,6 +33,7 @@ pub mod invariants;
 pub mod itree;
 pub mod kernel;
 pub mod kfuncs;
+pub mod link;
 pub mod rules;
 pub mod run;
 pub mod scheme;
