@@ -13,6 +13,7 @@ use std::process::ExitCode;
 
 use mm_model::cost::{fmt_ps, CostTable, Primitive};
 use mm_model::settings::{CounterMode, GupFastMode, WritebackPolicy};
+use mm_model::trace::shorten;
 use mm_model::{Duration, KernelVersion, Overrides, SchemeKind, ViolationKind};
 
 /// Output width of every text output.
@@ -37,6 +38,7 @@ Commands:
   check FILES...    run self-checking scripts (files or directories)
   sweep             per-page GUP + release cost against IO size
   export --c FILE   the script as a C program for a real kernel
+  link FILE|-       a share link that opens the script in the playground
   explain [NAME]    explain a violation (no NAME: list them)
   costs             print the cost table
 
@@ -116,6 +118,25 @@ rules in force in release X.Y, each with the commit that merged it, and
 the rules that release does not have yet or no longer has.
 ";
 
+const HELP_LINK: &str = "\
+Usage: pinlab link FILE|- [OPTIONS]
+
+Prints the URL that opens the script in the playground, in the view
+the options describe: the same link the page's 🔗 button makes for
+that view (the script travels compressed in the URL fragment; no
+server keeps it).
+
+Options:
+  --scheme S        the scheme the panels follow: legacy | refcount |
+                    fake-vma
+  --side            side by side
+  --step N          the selected step
+  --kernel X.Y, --set KEY=VALUE, --cost NAME=DUR
+                    settings and cost overrides, as for `pinlab run`
+  --base URL        the playground's address (default: $PINLAB_BASE_URL,
+                    else http://127.0.0.1:8080/, where `make serve` runs)
+";
+
 const HELP_COSTS: &str = "\
 Usage: pinlab costs
 
@@ -163,17 +184,19 @@ fn dispatch(args: &[String]) -> Result<u8, Usage> {
         "export" if wants_help(rest) => help(HELP_EXPORT),
         "explain" if wants_help(rest) => help(HELP_EXPLAIN),
         "costs" if wants_help(rest) => help(HELP_COSTS),
+        "link" if wants_help(rest) => help(HELP_LINK),
         "run" => cmd_run(rest),
         "check" => cmd_check(rest),
         "sweep" => sweep::cmd_sweep(rest),
         "export" => cmd_export(rest),
         "explain" => cmd_explain(rest),
         "costs" => cmd_costs(rest),
+        "link" => cmd_link(rest),
         other => Err(Usage(format!(
             "unknown command `{other}`{}\nTry 'pinlab --help'.",
             did_you_mean(
                 other,
-                ["run", "check", "sweep", "export", "explain", "costs"]
+                ["run", "check", "sweep", "export", "explain", "costs", "link"]
             )
         ))),
     }
@@ -283,6 +306,92 @@ enum Format {
     Markdown,
 }
 
+/// Applies a `--kernel X.Y`, `--set KEY=VALUE` or `--cost NAME=DUR` option.
+fn apply_override(o: &mut Overrides, k: &str, v: &str) -> Result<(), Usage> {
+    match k {
+        "--kernel" => o.era = Some(kernel_version(v)?),
+        "--set" => {
+            let (key, val) = v
+                .split_once('=')
+                .ok_or_else(|| Usage(format!("--set wants KEY=VALUE, got `{v}`")))?;
+            match key {
+                "writeback" => {
+                    o.writeback = Some(WritebackPolicy::from_name(val).ok_or_else(|| {
+                        bad_value(
+                            "writeback",
+                            val,
+                            WritebackPolicy::ALL.iter().map(|x| x.name()),
+                        )
+                    })?)
+                }
+                "counter" => {
+                    o.counter = Some(CounterMode::from_name(val).ok_or_else(|| {
+                        bad_value("counter", val, CounterMode::ALL.iter().map(|x| x.name()))
+                    })?)
+                }
+                "gup-fast" => {
+                    o.gup_fast = Some(GupFastMode::from_name(val).ok_or_else(|| {
+                        bad_value("gup-fast", val, GupFastMode::ALL.iter().map(|x| x.name()))
+                    })?)
+                }
+                _ => {
+                    return Err(bad_value(
+                        "setting",
+                        key,
+                        ["writeback", "counter", "gup-fast"],
+                    ))
+                }
+            }
+        }
+        "--cost" => o.costs.push(parse_cost(v)?),
+        _ => return Err(Usage(format!("unknown option `{k}`"))),
+    }
+    Ok(())
+}
+
+fn cmd_link(args: &[String]) -> Result<u8, Usage> {
+    let side = args.iter().any(|a| a == "--side");
+    let args: Vec<String> = args.iter().filter(|a| *a != "--side").cloned().collect();
+    let (opts, pos) = split_args(
+        &args,
+        &[
+            "--scheme", "--step", "--set", "--kernel", "--cost", "--base",
+        ],
+    )?;
+    let [file] = pos.as_slice() else {
+        return Err(Usage(
+            "link: exactly one FILE (or - for stdin) expected\nTry 'pinlab link --help'.".into(),
+        ));
+    };
+    let mut o = Overrides::default();
+    let (mut scheme, mut step) = (None, None);
+    let mut base = std::env::var("PINLAB_BASE_URL")
+        .ok()
+        .filter(|b| !b.is_empty())
+        .unwrap_or_else(|| "http://127.0.0.1:8080/".to_string());
+    for (k, v) in &opts {
+        match k.as_str() {
+            "--scheme" => {
+                scheme = Some(SchemeKind::from_name(v).ok_or_else(|| {
+                    bad_value("scheme", v, SchemeKind::ALL.iter().map(|s| s.name()))
+                })?)
+            }
+            "--step" => {
+                step = Some(
+                    v.parse::<u64>()
+                        .map_err(|_| Usage(format!("--step wants a step number, got `{v}`")))?,
+                )
+            }
+            "--base" => base = v.clone(),
+            _ => apply_override(&mut o, k, v)?,
+        }
+    }
+    let text = read_input(file)?;
+    let share = mm_model::link::Share::new(&text, scheme, side, step, &o);
+    println!("{}", share.url(&base));
+    Ok(0)
+}
+
 fn cmd_run(args: &[String]) -> Result<u8, Usage> {
     let (opts, pos) = split_args(
         args,
@@ -311,41 +420,7 @@ fn cmd_run(args: &[String]) -> Result<u8, Usage> {
                     }
                 }
             }
-            "--kernel" => o.era = Some(kernel_version(v)?),
-            "--set" => {
-                let (key, val) = v
-                    .split_once('=')
-                    .ok_or_else(|| Usage(format!("--set wants KEY=VALUE, got `{v}`")))?;
-                match key {
-                    "writeback" => {
-                        o.writeback = Some(WritebackPolicy::from_name(val).ok_or_else(|| {
-                            bad_value(
-                                "writeback",
-                                val,
-                                WritebackPolicy::ALL.iter().map(|x| x.name()),
-                            )
-                        })?)
-                    }
-                    "counter" => {
-                        o.counter = Some(CounterMode::from_name(val).ok_or_else(|| {
-                            bad_value("counter", val, CounterMode::ALL.iter().map(|x| x.name()))
-                        })?)
-                    }
-                    "gup-fast" => {
-                        o.gup_fast = Some(GupFastMode::from_name(val).ok_or_else(|| {
-                            bad_value("gup-fast", val, GupFastMode::ALL.iter().map(|x| x.name()))
-                        })?)
-                    }
-                    _ => {
-                        return Err(bad_value(
-                            "setting",
-                            key,
-                            ["writeback", "counter", "gup-fast"],
-                        ))
-                    }
-                }
-            }
-            "--cost" => o.costs.push(parse_cost(v)?),
+            "--kernel" | "--set" | "--cost" => apply_override(&mut o, k, v)?,
             "--format" => {
                 format = match v.as_str() {
                     "text" => Format::Text,
@@ -377,30 +452,11 @@ fn cmd_run(args: &[String]) -> Result<u8, Usage> {
         Format::Json => {
             serde_json::to_string_pretty(&report).expect("a report always serializes") + "\n"
         }
-        Format::Text => {
-            format!("{}\n{}", run_header(name, &report.hash), report.text())
-        }
+        Format::Text => report.run_text(name),
         Format::Markdown => markdown(name, &report),
     };
     print!("{out}");
     Ok(if report.passed() { 0 } else { 1 })
-}
-
-fn run_header(name: &str, hash: &str) -> String {
-    let tail = format!("  script {hash}");
-    let room = WIDTH - "pinlab run ".len() - tail.len();
-    format!("pinlab run {}{tail}", shorten(name, room))
-}
-
-/// Keeps the end of a long name (`...tail`) so it fits `room` columns.
-fn shorten(name: &str, room: usize) -> String {
-    let n = name.chars().count();
-    if n <= room {
-        name.to_string()
-    } else {
-        let keep: String = name.chars().skip(n - (room - 3)).collect();
-        format!("...{keep}")
-    }
 }
 
 fn md_escape(s: &str) -> String {

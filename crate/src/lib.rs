@@ -39,6 +39,7 @@ pub mod run;
 pub mod scheme;
 pub mod script;
 pub mod settings;
+pub mod sweep;
 pub mod trace;
 
 pub use cost::{Category, CostCounts, CostTable, Primitive};

@@ -11,7 +11,10 @@
 
 use std::fmt::Write as _;
 
+use crate::cost::Primitive;
 use crate::deflate;
+use crate::settings::{CounterMode, GupFastMode, KernelVersion, Overrides, WritebackPolicy};
+use crate::{Duration, SchemeKind};
 
 /// The format this version writes.
 pub const FORMAT: u32 = 1;
@@ -69,6 +72,21 @@ impl std::fmt::Display for LinkError {
     }
 }
 
+/// A cost override's duration, read as the script language reads `cost NAME=DURATION`.
+fn cost_value(name: &str, d: &str) -> Option<Duration> {
+    if name.contains(char::is_whitespace) || d.contains(char::is_whitespace) {
+        return None;
+    }
+    let p = crate::script::parse(&format!("cost {name}={d}\n"));
+    if p.has_errors() {
+        return None;
+    }
+    match &p.script.stmts.first()?.kind {
+        crate::script::StmtKind::Cost(entries) => entries.first().map(|(_, d)| *d),
+        _ => None,
+    }
+}
+
 const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 /// base64url without padding.
@@ -104,6 +122,74 @@ pub fn b64_decode(text: &str) -> Option<Vec<u8>> {
 }
 
 impl Share {
+    /// The link of a view, spelled canonically, so that every front end builds the same bytes
+    /// for the same view: settings as the script language names them, costs sorted by name
+    /// with the shortest exact duration (`50us`). `o.schemes` and `o.max_steps` are not part of
+    /// a view.
+    pub fn new(
+        script: &str,
+        scheme: Option<SchemeKind>,
+        side: bool,
+        step: Option<u64>,
+        o: &Overrides,
+    ) -> Share {
+        let mut settings = Vec::new();
+        if let Some(v) = o.era {
+            settings.push(("kernel".to_string(), v.to_string()));
+        }
+        if let Some(v) = o.writeback {
+            settings.push(("writeback".to_string(), v.name().to_string()));
+        }
+        if let Some(v) = o.counter {
+            settings.push(("counter".to_string(), v.name().to_string()));
+        }
+        if let Some(v) = o.gup_fast {
+            settings.push(("gup-fast".to_string(), v.name().to_string()));
+        }
+        let mut costs: Vec<(String, String)> = o
+            .costs
+            .iter()
+            .filter(|(n, _)| Primitive::from_name(n).is_some())
+            .map(|(n, d)| (n.clone(), d.to_string()))
+            .collect();
+        costs.sort();
+        costs.dedup_by(|a, b| a.0 == b.0);
+        Share {
+            script: script.to_string(),
+            scheme: scheme.map(|k| k.name().to_string()),
+            side,
+            step,
+            settings,
+            costs,
+        }
+    }
+
+    /// The scheme the view follows, when this version knows it.
+    pub fn scheme_kind(&self) -> Option<SchemeKind> {
+        self.scheme.as_deref().and_then(SchemeKind::from_name)
+    }
+
+    /// The settings and cost overrides this version understands (unknown values dropped).
+    pub fn overrides(&self) -> Overrides {
+        let mut o = Overrides::default();
+        for (k, v) in &self.settings {
+            match k.as_str() {
+                "kernel" => o.era = KernelVersion::from_name(v),
+                "writeback" => o.writeback = WritebackPolicy::from_name(v),
+                "counter" => o.counter = CounterMode::from_name(v),
+                "gup-fast" => o.gup_fast = GupFastMode::from_name(v),
+                _ => {}
+            }
+        }
+        o.costs = self
+            .costs
+            .iter()
+            .filter(|(n, _)| Primitive::from_name(n).is_some())
+            .filter_map(|(n, d)| Some((n.clone(), cost_value(n, d)?)))
+            .collect();
+        o
+    }
+
     /// The fragment, `v1.…`, without the `#`.
     pub fn fragment(&self) -> String {
         let mut text = String::new();
@@ -241,6 +327,51 @@ mod tests {
             "the encoder's output changed: links differ now"
         );
         assert_eq!(Share::from_fragment(pinned), Ok(s));
+    }
+
+    #[test]
+    fn views_spell_canonically() {
+        let mut o = Overrides {
+            era: KernelVersion::from_name("2018"),
+            writeback: Some(WritebackPolicy::KeepDirty),
+            ..Overrides::default()
+        };
+        o.costs.push(("worker-wakeup".into(), Duration(50_000_000)));
+        o.costs.push(("atomic".into(), Duration(6_500)));
+        o.costs.push(("no-such".into(), Duration(1)));
+        let s = Share::new("write m\n", Some(SchemeKind::FakeVma), true, Some(3), &o);
+        assert_eq!(s.scheme.as_deref(), Some("fake-vma"));
+        assert_eq!(
+            s.settings,
+            vec![
+                ("kernel".into(), "4.19".into()),
+                ("writeback".into(), "keep-dirty".into())
+            ]
+        );
+        assert_eq!(
+            s.costs,
+            vec![
+                ("atomic".into(), "6.5ns".into()),
+                ("worker-wakeup".into(), "50us".into())
+            ]
+        );
+        let back = Share::from_fragment(&s.fragment()).unwrap();
+        assert_eq!(back.scheme_kind(), Some(SchemeKind::FakeVma));
+        let o2 = back.overrides();
+        assert_eq!((o2.era, o2.writeback), (o.era, o.writeback));
+        assert_eq!(
+            o2.costs,
+            vec![
+                ("atomic".into(), Duration(6_500)),
+                ("worker-wakeup".into(), Duration(50_000_000))
+            ]
+        );
+        // The same view, the same link, whatever order the costs came in.
+        o.costs.reverse();
+        assert_eq!(
+            Share::new("write m\n", Some(SchemeKind::FakeVma), true, Some(3), &o),
+            s
+        );
     }
 
     #[test]

@@ -48,6 +48,16 @@ pub struct Report {
 }
 
 impl Report {
+    /// What `pinlab run NAME` prints, and what the page copies as email: a header line naming
+    /// the script and its hash, then [`Report::text`].
+    pub fn run_text(&self, name: &str) -> String {
+        let tail = format!("  script {}", self.hash);
+        let room = WIDTH
+            .saturating_sub("pinlab run ".len() + tail.len())
+            .max(4);
+        format!("pinlab run {}{tail}\n{}", shorten(name, room), self.text())
+    }
+
     /// All expectations held and no run hit the step budget.
     pub fn passed(&self) -> bool {
         self.expectations.iter().all(|e| e.passed)
@@ -74,6 +84,17 @@ impl Report {
 
 /// Width of every line of the text trace.
 pub const WIDTH: usize = 72;
+
+/// Keeps the end of a long name (`...tail`) so it fits `room` columns (at least 4).
+pub fn shorten(name: &str, room: usize) -> String {
+    let n = name.chars().count();
+    if n <= room {
+        name.to_string()
+    } else {
+        let keep: String = name.chars().skip(n - (room - 3)).collect();
+        format!("...{keep}")
+    }
+}
 
 /// One changed field of a page.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
