@@ -105,6 +105,7 @@ try {
       failed += 1;
       console.log(`FAIL  ${name} (${Date.now() - t0} ms): ${err?.stack ?? err}`);
       for (const e of consoleErrors) notes.push(e);
+      for (const w of consoleWarnings) notes.push(w);
       try {
         const p = path.join(outDir, `${name}-failure.png`);
         await page.screenshot({ path: p, fullPage: true });

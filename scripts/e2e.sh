@@ -6,6 +6,9 @@
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 "$ROOT/scripts/build.sh"
+# The share test compares the page's links and email text with the CLI's.
+cargo build -q -p pinlab --locked
+PINLAB_BIN="$TARGET_DIR/debug/pinlab"
 
 OUT="$TARGET_DIR/e2e"
 mkdir -p "$OUT"
@@ -41,4 +44,4 @@ done
 curl -fsS -o /dev/null "$BASE_URL" || { echo "e2e: $BASE_URL does not answer" >&2; exit 1; }
 echo "e2e: serving dist/ at $BASE_URL"
 
-BASE_URL="$BASE_URL" E2E_OUT_DIR="$OUT" CHROMIUM_BIN="$CHROMIUM_BIN" node "$ROOT/e2e/run.mjs" "$@"
+BASE_URL="$BASE_URL" E2E_OUT_DIR="$OUT" CHROMIUM_BIN="$CHROMIUM_BIN" PINLAB_BIN="$PINLAB_BIN" node "$ROOT/e2e/run.mjs" "$@"

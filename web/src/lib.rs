@@ -6,6 +6,7 @@
 pub mod compare;
 pub mod gallery;
 pub mod logic;
+pub mod share;
 mod view;
 pub mod worker;
 
@@ -394,6 +395,11 @@ pub fn app() -> Html {
     let scheme = use_state(|| first_focus.scheme);
     let side = use_state(|| first_focus.side);
     let help_open = use_state(|| false);
+    // A share link that did not open, or other things the user must read.
+    let notice = use_state(|| None::<String>);
+    let share_open = use_state(|| false);
+    let present = use_state(|| false);
+    let embed = *use_memo((), |_| share::embed_mode());
     // Below 600 px one column shows: the results (first) or the script.
     let phone_script = use_state(|| false);
     let dark = use_state(initial_dark);
@@ -633,7 +639,11 @@ pub fn app() -> Html {
     }
 
     // Overrides persist on every change; none at all removes the key.
-    use_effect_with((*overrides).clone(), save_overrides);
+    use_effect_with((*overrides).clone(), move |o| {
+        if !embed {
+            save_overrides(o);
+        }
+    });
 
     // The gallery select shows the entry matching the editor (a `<select>`'s displayed choice
     // follows its `value` property, not the `selected` attributes, once the user touched it).
@@ -730,6 +740,93 @@ pub fn app() -> Html {
         })
     };
 
+    // Opens a share link: its script (the user's own is kept as "my script"), its overrides,
+    // its scheme, view and step. A link that does not decode changes nothing but says why.
+    let open_link = {
+        let replace_text = replace_text.clone();
+        let text = text.clone();
+        let run_text = run_text.clone();
+        let overrides = overrides.clone();
+        let cost_text = cost_text.clone();
+        let scheme = scheme.clone();
+        let side = side.clone();
+        let selected = selected.clone();
+        let left_px = left_px.clone();
+        let notice = notice.clone();
+        Callback::from(
+            move |r: Result<mm_model::link::Share, mm_model::link::LinkError>| {
+                match r {
+                    Ok(l) => {
+                        let o = share::overrides_of(&l);
+                        cost_text.set(
+                            o.costs
+                                .iter()
+                                .map(|(k, v)| (k.clone(), fmt_duration_compact(*v)))
+                                .collect(),
+                        );
+                        overrides.set(o);
+                        if embed {
+                            // An embedded view is read-only and leaves the user's own pinlab
+                            // (localStorage of this origin) alone.
+                            run_text.set(l.script.clone());
+                            text.set(l.script.clone());
+                        } else {
+                            replace_text.emit(l.script.clone());
+                        }
+                        scheme.set(l.scheme_kind());
+                        left_px.set(None);
+                        side.set(l.side);
+                        selected.set(l.step);
+                        notice.set(None);
+                    }
+                    Err(e) => notice.set(Some(format!(
+                        "This link could not be opened: {e}. Your own script is unchanged."
+                    ))),
+                }
+                share::clear_location_fragment();
+            },
+        )
+    };
+    let link_ref: Rc<RefCell<Option<Callback<()>>>> = use_mut_ref(|| None);
+    *link_ref.borrow_mut() = Some({
+        let open_link = open_link.clone();
+        Callback::from(move |()| {
+            if let Some(r) = share::from_location() {
+                open_link.emit(r);
+            }
+        })
+    });
+    {
+        let link_ref = link_ref.clone();
+        use_effect_with((), move |_| {
+            let check = move || {
+                let cb = link_ref.borrow().clone();
+                if let Some(cb) = cb {
+                    cb.emit(());
+                }
+            };
+            check();
+            // A link pasted into the address bar of an open page.
+            let closure = Closure::<dyn Fn()>::new(check);
+            let w = web_sys::window();
+            if let Some(w) = &w {
+                let _ = w.add_event_listener_with_callback(
+                    "hashchange",
+                    closure.as_ref().unchecked_ref(),
+                );
+            }
+            move || {
+                if let Some(w) = &w {
+                    let _ = w.remove_event_listener_with_callback(
+                        "hashchange",
+                        closure.as_ref().unchecked_ref(),
+                    );
+                }
+                drop(closure);
+            }
+        });
+    }
+
     let select_step = {
         let selected = selected.clone();
         Callback::from(move |i: u64| selected.set(Some(i)))
@@ -769,6 +866,7 @@ pub fn app() -> Html {
         let step_by = step_by.clone();
         let rerun = rerun.clone();
         let help_open = help_open.clone();
+        let present = present.clone();
         Callback::from(move |e: KeyboardEvent| {
             let in_field = e
                 .target()
@@ -796,6 +894,24 @@ pub fn app() -> Html {
                 help_open.set(true);
             } else if key == "Escape" && *help_open {
                 help_open.set(false);
+            } else if !in_field && !e.ctrl_key() && !e.alt_key() && key == "p" {
+                present.set(!*present);
+            } else if key == "Escape" && *present {
+                present.set(false);
+            } else if *present
+                && !in_field
+                && matches!(
+                    key.as_str(),
+                    "PageDown" | "PageUp" | "ArrowRight" | "ArrowLeft"
+                )
+            {
+                // A presenter's clicker sends PageDown / PageUp.
+                e.prevent_default();
+                step_by.emit(if matches!(key.as_str(), "PageDown" | "ArrowRight") {
+                    1
+                } else {
+                    -1
+                });
             }
         })
     };
@@ -1059,6 +1175,45 @@ pub fn app() -> Html {
         let export = export.clone();
         Callback::from(move |_| export.set(!*export))
     };
+    // Share: the link of this view (copied at once), the email text, downloads.
+    let link_now = share::link(&text, cur_scheme, *side, sel_index, &overrides);
+    let script_name =
+        gallery::find(&text).map_or("script.pin".to_string(), |e| format!("{}.pin", e.id));
+    let email_now = share::email(report, &script_name, &link_now);
+    let on_share = {
+        let share_open = share_open.clone();
+        let link_now = link_now.clone();
+        Callback::from(move |_: MouseEvent| {
+            if !*share_open {
+                share::copy(&link_now);
+            }
+            share_open.set(!*share_open);
+        })
+    };
+    let on_copy_link = {
+        let l = link_now.clone();
+        Callback::from(move |_: MouseEvent| share::copy(&l))
+    };
+    let on_copy_email = {
+        let m = email_now.clone();
+        Callback::from(move |_: MouseEvent| share::copy(&m))
+    };
+    let on_download_pin = {
+        let (t, n) = ((*text).clone(), script_name.clone());
+        Callback::from(move |_: MouseEvent| share::download(&n, "text/plain", &t))
+    };
+    let on_download_txt = {
+        let (m, n) = (email_now.clone(), script_name.replace(".pin", ".txt"));
+        Callback::from(move |_: MouseEvent| share::download(&n, "text/plain", &m))
+    };
+    let on_present = {
+        let present = present.clone();
+        Callback::from(move |_: MouseEvent| present.set(!*present))
+    };
+    let on_notice_close = {
+        let notice = notice.clone();
+        Callback::from(move |_: MouseEvent| notice.set(None))
+    };
     let on_raw = {
         let raw_map = raw_map.clone();
         Callback::from(move |_| raw_map.set(!*raw_map))
@@ -1197,7 +1352,10 @@ pub fn app() -> Html {
     let on_show_results = Callback::from(move |_: MouseEvent| on_phone.emit(false));
 
     html! {
-        <div class="app">
+        <div class={classes!("app", present.then_some("present"), embed.then_some("embed"))}>
+            if embed {
+                <a id="open-full" class="open-full" href={link_now.clone()} target="_blank" rel="noopener">{ "open in pinlab ↗" }</a>
+            }
             <header class="top">
                 <h1>{ "pinlab" }</h1>
                 <label class="gallery"><span class="lbl">{ "scenario " }</span>
@@ -1219,7 +1377,9 @@ pub fn app() -> Html {
                 </nav>
                 <div class="tools">
                     <button id="rerun" title="runs are live; Ctrl+Enter forces a re-run" aria-label="re-run" onclick={on_rerun}>{ "↻" }<span class="long">{ " run" }</span></button>
+                    <button id="share" onclick={on_share} aria-pressed={share_open.to_string()} title="copy a link to this view (script, scheme, step, overrides); email text; downloads">{ "share" }</button>
                     <button id="export" onclick={on_export} aria-pressed={export.to_string()} title="the plain-text trace for email, and the script as C">{ "⇩ export" }</button>
+                    <button id="present" onclick={on_present} aria-pressed={present.to_string()} title="presentation mode: large type, the story only; PageDown / PageUp step (p; Esc leaves)">{ "▶" }<span class="long">{ " present" }</span></button>
                     <button id="theme-toggle" onclick={on_theme} aria-pressed={dark.to_string()}
                         title="dark or light colours (kept in this browser)" aria-label="dark colours">{ if *dark { "☀" } else { "☾" } }</button>
                     <button id="help-open" onclick={on_help.clone()} title="keys, schemes and syntax (?)" aria-label="help">{ "?" }</button>
@@ -1255,6 +1415,24 @@ pub fn app() -> Html {
                     ondblclick={on_split_reset} onkeydown={on_split_key}></div>
                 <section class={classes!("right", stale.then_some("is-stale"))} aria-labelledby="results-title">
                     <h2 id="results-title" class="sr-only">{ "Results" }</h2>
+                    if let Some(n) = &*notice {
+                        <p id="notice" class="errbanner" role="alert">{ n.clone() }
+                            <button class="small" onclick={on_notice_close} aria-label="dismiss">{ "✕" }</button></p>
+                    }
+                    if *share_open {
+                        <section class="panel share" id="share-panel" aria-labelledby="share-title">
+                            <h2 id="share-title">{ "Share this view" }</h2>
+                            <p class="note-inline">{ "The link carries the script, the scheme, the view, the step and any overrides, compressed in its #fragment: no server keeps it. pinlab link FILE prints the same link." }</p>
+                            <input id="share-url" readonly=true value={link_now.clone()} aria-label="share link" />
+                            <div class="share-buttons">
+                                <button id="copy-link" onclick={on_copy_link}>{ "copy link" }</button>
+                                <button id="copy-email" onclick={on_copy_email}>{ "copy as email" }</button>
+                                <button id="download-pin" onclick={on_download_pin}>{ format!("⇩ {script_name}") }</button>
+                                <button id="download-txt" onclick={on_download_txt}>{ "⇩ trace .txt" }</button>
+                            </div>
+                            <pre id="email-text">{ email_now.clone() }</pre>
+                        </section>
+                    }
                     if eval.parse.has_errors() {
                         <p class="errbanner" role="alert">{ "✖ the script has errors (see Diagnostics): results cover the statements that parsed" }</p>
                     }

@@ -410,7 +410,7 @@ pub fn costs(report: &Report, sel: &Trace) -> Html {
         html! { <li>{ format!("{} costs {pct:+.0}% ({}) relative to {}", crate::compare::short_label(t.scheme), fmt_delta(sel.total_ps, t.total_ps), crate::compare::short_label(sel.scheme)) }</li> }
     });
     html! {
-        <section class="panel" aria-labelledby="costs-title">
+        <section class="panel costs-panel" aria-labelledby="costs-title">
             <h2 id="costs-title">{ "Costs" }</h2>
             <p class="total">{ format!("total ({}): ", crate::compare::label(sel.scheme)) }<b id="cost-total">{ fmt_ps(sel.total_ps) }</b></p>
             if let Some(d) = dominant { <p id="cost-dominant" class="dominant">{ d }</p> }
