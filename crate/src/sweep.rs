@@ -288,9 +288,10 @@ pub fn render_svg(rows: &[Row]) -> String {
         let (x, y) = (left + pw * c.pages.log2() / 9.0, y_of(c.ns));
         let _ = writeln!(
             s,
-            r#"<circle cx="{x:.1}" cy="{y:.1}" r="6" fill="none" stroke="black" stroke-width="2"/><text x="{:.1}" y="{:.1}" text-anchor="middle">{} &lt; {} ({}) from ~{:.0} pages</text>"#,
-            x,
-            y - 12.0,
+            r#"<circle cx="{x:.1}" cy="{y:.1}" r="6" fill="none" stroke="black" stroke-width="2"/><line x1="{x:.1}" y1="{:.1}" x2="{x:.1}" y2="{:.1}" stroke="black"/><text x="{x:.1}" y="{:.1}" text-anchor="end" stroke="white" stroke-width="4" paint-order="stroke">{} &lt; {} ({}) from ~{:.0} pages</text>"#,
+            y - 6.0,
+            y - 60.0,
+            y - 64.0,
             c.falls,
             c.below,
             c.context.name(),

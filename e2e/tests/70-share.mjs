@@ -104,6 +104,37 @@ export default async function share70(page, baseURL, t) {
   assert(!(await page.evaluate(() => location.hash)), 'the fragment stays after opening the link');
   await page.screenshot({ path: `${out}/70-link-opened.png` });
 
+  // The state picture: the fake VMA in i_mmap, the pin counter's bias; side by side, one
+  // picture per scheme.
+  await page.click('#scheme-fake-vma');
+  await page.locator('#steps tr[data-index="4"]').click();
+  const pic = await text(page, '#state .picture');
+  assert(pic.includes('FAKE F0') && pic.includes('io: fake F0'), `state picture under fake-vma: ${pic.slice(0, 200)}`);
+  await page.click('#side-by-side');
+  await page.waitForFunction(() => document.querySelectorAll('#state .pictures .picture').length === 3);
+  const pics = await page.$$eval('#state .picture', (fs) => fs.map((f) => f.textContent));
+  assert(pics[1].includes('ref 1026') || pics[1].includes('ref 2050') || /ref 10\d\d/.test(pics[1]), `pin counter picture: ${pics[1].slice(0, 200)}`);
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await page.locator('#state').screenshot({ path: `${out}/70-picture-1280x720.png` });
+  await page.setViewportSize({ width: 1920, height: 1080 });
+  await page.locator('#state').screenshot({ path: `${out}/70-picture-1920x1080.png` });
+
+  // The sweep in the page: the same numbers as pinlab sweep.
+  await page.click('#costs-title');
+  await page.locator('#sweep summary').click();
+  await page.locator('#sweep-table').waitFor();
+  const sweepCli = execFileSync(bin, ['sweep'], { encoding: 'utf8' });
+  // The page's sweep runs with the page's cost overrides: reset them first.
+  await page.click('#overrides-chip-reset');
+  await page.waitForFunction((t) => document.querySelector('#sweep-table')?.textContent === t, sweepCli, { timeout: 10_000 })
+    .catch(async () => { throw new Error(`sweep table differs from pinlab sweep:\n${await text(page, '#sweep-table')}\n---\n${sweepCli}`); });
+  assert(await page.locator('#sweep-chart').evaluate((i) => i.complete && i.naturalWidth > 0), 'the sweep chart did not render');
+  assert(sweepCli.includes('crossover'), 'no crossover in the sweep');
+  await page.locator('#sweep').screenshot({ path: `${out}/70-sweep-1920x1080.png` });
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await page.locator('#sweep').screenshot({ path: `${out}/70-sweep-1280x720.png` });
+  await page.setViewportSize({ width: 1280, height: 800 });
+
   // Damaged links: a notice, and the user's script unchanged.
   for (const bad of ['#v1.AAAA', '#v1.not*base64', '#v7.abc', `#${url.split('#')[1].slice(0, -12)}`]) {
     await page.evaluate(() => localStorage.setItem('pinlab.script', 'mmap mine anon pages=1 rw\n'));

@@ -400,6 +400,7 @@ pub fn app() -> Html {
     let share_open = use_state(|| false);
     let present = use_state(|| false);
     let embed = *use_memo((), |_| share::embed_mode());
+    let sweep_open = use_state(|| false);
     // Below 600 px one column shows: the results (first) or the script.
     let phone_script = use_state(|| false);
     let dark = use_state(initial_dark);
@@ -1317,6 +1318,17 @@ pub fn app() -> Html {
     };
     let show_scratch = gallery_id == gallery::SCRATCH_ID || scratch.is_some();
 
+    // The sweep runs 20 small scripts: only while its panel is open, again when the costs change.
+    let sweep_rows = {
+        let o = shown.key.1.clone();
+        use_memo((*sweep_open, o), |(open, o)| {
+            open.then(|| mm_model::sweep::compute(&o.to_model()))
+        })
+    };
+    let on_sweep = {
+        let sweep_open = sweep_open.clone();
+        Callback::from(move |open: bool| sweep_open.set(open))
+    };
     let verdicts = compare::verdicts(report);
     let jump = |d: &Option<compare::Difference>| -> Option<(usize, u64)> {
         let d = d.as_ref()?;
@@ -1343,6 +1355,50 @@ pub fn app() -> Html {
         .0
         .iter()
         .position(|r| r.cells.get(cur_lane).copied().flatten() == Some(sel_pos));
+    // The state as a picture: the followed scheme's; side by side, every scheme's at the
+    // selected row (replayed here, so only for runs small enough for the main thread).
+    let others = {
+        let eval = eval.clone();
+        let ov = shown.key.1.to_model();
+        let row = sel_row.and_then(|r| cmp.0.get(r)).map(|r| r.cells.clone());
+        let want = *side && !shown.in_worker;
+        use_memo((generation, row, want), move |(_, row, want)| {
+            let mut out: Vec<(SchemeKind, u64, Kernel, Kernel)> = Vec::new();
+            let (Some(row), true) = (row, *want) else {
+                return out;
+            };
+            for (t, cell) in eval.report.traces.iter().zip(row) {
+                let Some(i) = *cell else { continue };
+                let Some(st) = t.steps.get(i) else { continue };
+                let prev = if i == 0 {
+                    0
+                } else {
+                    t.steps.get(i - 1).map_or(0, repeat_last)
+                };
+                let s = &eval.parse.script;
+                out.push((
+                    t.scheme,
+                    st.index,
+                    mm_model::run::state_at(s, &ov, t.scheme, prev),
+                    mm_model::run::state_at(s, &ov, t.scheme, repeat_last(st)),
+                ));
+            }
+            out
+        })
+    };
+    let pictures = if others.is_empty() {
+        view::picture(
+            format!("{} after step {sel_index}", compare::label(cur_scheme)),
+            &prev_k,
+            &cur_k,
+        )
+    } else {
+        html! {
+            <div class="pictures">
+                { for others.iter().map(|(k, i, p, c)| view::picture(format!("{} after step {i}", compare::label(*k)), p, c)) }
+            </div>
+        }
+    };
     let own_settings =
         mm_model::run::configure(&eval.parse.script, &mm_model::Overrides::default()).0;
     let on_show_script = {
@@ -1459,11 +1515,11 @@ pub fn app() -> Html {
                                 { view::steps(t, sel_index, select_step.clone(), on_step_key) }
                             }
                         </div>
-                        { view::state(cur_scheme, sel_index, &prev_k, &cur_k, *raw_map, on_raw, state_loading) }
+                        { view::state(cur_scheme, sel_index, &prev_k, &cur_k, *raw_map, on_raw, state_loading, pictures) }
                     </div></div>
                     if let Some(t) = trace {
                         { view::violations(t, report.settings.era, select_step.clone()) }
-                        { view::costs(report, t) }
+                        { view::costs(report, t, view::sweep(sweep_rows.as_ref().as_ref().map(|r| r.as_slice()), on_sweep)) }
                     }
                     { view::expectations(report) }
                     { view::cost_table(report, &cost_text, on_cost, on_reset_costs) }

@@ -2,9 +2,11 @@
 
 mod compare;
 mod help;
+mod picture;
 
 pub use compare::{grid, verdict, GridSel, Jump, VerdictProps};
 pub use help::help;
+pub use picture::picture;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -332,7 +334,43 @@ fn by_category(report: &Report, t: &Trace) -> Vec<CategoryCost> {
     out
 }
 
-pub fn costs(report: &Report, sel: &Trace) -> Html {
+/// `data:` URL of an SVG document (shown through `<img>`: never parsed into the page).
+fn svg_data_url(svg: &str) -> String {
+    let mut out = String::from("data:image/svg+xml;charset=utf-8,");
+    for c in svg.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '#' => out.push_str("%23"),
+            '<' => out.push_str("%3C"),
+            '>' => out.push_str("%3E"),
+            '"' => out.push_str("%22"),
+            '\n' => out.push_str("%0A"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The sweep (`pinlab sweep`'s table and chart, from the same code), computed when opened.
+pub fn sweep(rows: Option<&[mm_model::sweep::Row]>, on_toggle: Callback<bool>) -> Html {
+    let ontoggle = Callback::from(move |e: Event| {
+        if let Some(d) = e.target_dyn_into::<web_sys::HtmlDetailsElement>() {
+            on_toggle.emit(d.open());
+        }
+    });
+    html! {
+        <details id="sweep" class="sweep" open={rows.is_some()} {ontoggle}>
+            <summary>{ "Per-page cost against pages per call, every scheme, process vs IRQ completion (pinlab sweep)" }</summary>
+            if let Some(rows) = rows {
+                <img id="sweep-chart" src={svg_data_url(&mm_model::sweep::render_svg(rows))}
+                    alt="per-page cost of GUP + release against pages per call, log-log, one line per scheme and completion context" />
+                <pre id="sweep-table">{ mm_model::sweep::render_table(rows) }</pre>
+            }
+        </details>
+    }
+}
+
+pub fn costs(report: &Report, sel: &Trace, sweep_view: Html) -> Html {
     let max = report
         .traces
         .iter()
@@ -419,6 +457,7 @@ pub fn costs(report: &Report, sel: &Trace) -> Html {
             </svg>
             <div class="legend">{ for legend }</div>
             <ul class="deltas">{ for deltas }</ul>
+            { sweep_view }
         </section>
     }
 }
@@ -447,6 +486,7 @@ pub fn expectations(report: &Report) -> Html {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 pub fn state(
     scheme: SchemeKind,
     sel: u64,
@@ -455,6 +495,7 @@ pub fn state(
     raw_map: bool,
     on_raw: Callback<MouseEvent>,
     loading: bool,
+    pictures: Html,
 ) -> Html {
     let prows = page_rows(prev);
     let rows = page_rows(cur);
@@ -599,6 +640,7 @@ pub fn state(
             <h2>{ format!("State after step {sel} — {}", scheme.name()) }
                 if loading { <span id="state-loading" class="state-loading" role="status">{ " loading state…" }</span> }
             </h2>
+            { pictures }
             <p class="legend-note">{ "◆ = changed by this step" }
                 <label class="toggle"><input type="checkbox" id="raw-mapcount" checked={raw_map} onclick={on_raw} />
                 { " show kernel _mapcount (−1-based)" }</label></p>
