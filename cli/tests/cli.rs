@@ -188,7 +188,8 @@ fn sweep_text() {
     }
     // ... until, in process context, the fake VMA is cheaper per page than the counter.
     assert!(
-        o.stdout.contains("crossover (proc): fake-vma falls below refcount at ~"),
+        o.stdout
+            .contains("crossover (proc): fake-vma falls below refcount at ~"),
         "{}",
         o.stdout
     );
@@ -386,4 +387,49 @@ fn conformance_suite_passes() {
         n
     );
     assert_width("check conformance", &o.stdout);
+}
+
+#[test]
+fn link_round_trips_through_the_model() {
+    let script = "mmap m anon pages=1 rw\nwrite m\n";
+    let o = pinlab_stdin(
+        &[
+            "link",
+            "-",
+            "--scheme",
+            "fake-vma",
+            "--side",
+            "--step",
+            "2",
+            "--kernel",
+            "6.1",
+            "--set",
+            "writeback=keep-dirty",
+            "--cost",
+            "atomic=8ns",
+            "--base",
+            "https://h/p/?q=1",
+        ],
+        Some(script),
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let url = o.stdout.trim();
+    assert!(url.starts_with("https://h/p/?q=1#v1."), "{url}");
+    let s = mm_model::link::Share::from_fragment(url).expect("the link decodes");
+    assert_eq!(s.script, script);
+    assert_eq!(s.scheme_kind(), Some(mm_model::SchemeKind::FakeVma));
+    assert!(s.side);
+    assert_eq!(s.step, Some(2));
+    let ov = s.overrides();
+    assert_eq!(ov.era.map(|v| v.to_string()).as_deref(), Some("6.1"));
+    assert_eq!(
+        ov.costs,
+        vec![("atomic".to_string(), mm_model::Duration(8000))]
+    );
+    // Bad input is a usage error with a reason.
+    let bad = pinlab_stdin(&["link", "-", "--scheme", "legacyy"], Some(script));
+    assert_eq!(bad.code, 2);
+    assert!(bad.stderr.contains("bad scheme"), "{}", bad.stderr);
+    let missing = pinlab(&["link"]);
+    assert_eq!(missing.code, 2);
 }
