@@ -1203,6 +1203,13 @@ pub fn app() -> Html {
         let (t, n) = ((*text).clone(), script_name.clone());
         Callback::from(move |_: MouseEvent| share::download(&n, "text/plain", &t))
     };
+    let on_download_json = {
+        let (r, n) = (eval.clone(), script_name.replace(".pin", ".json"));
+        Callback::from(move |_: MouseEvent| {
+            let json = serde_json::to_string_pretty(&r.report).unwrap_or_default();
+            share::download(&n, "application/json", &json)
+        })
+    };
     let on_download_txt = {
         let (m, n) = (email_now.clone(), script_name.replace(".pin", ".txt"));
         Callback::from(move |_: MouseEvent| share::download(&n, "text/plain", &m))
@@ -1485,6 +1492,7 @@ pub fn app() -> Html {
                                 <button id="copy-email" onclick={on_copy_email}>{ "copy as email" }</button>
                                 <button id="download-pin" onclick={on_download_pin}>{ format!("⇩ {script_name}") }</button>
                                 <button id="download-txt" onclick={on_download_txt}>{ "⇩ trace .txt" }</button>
+                                <button id="download-json" onclick={on_download_json} title="the run as JSON (docs/json.md)">{ "⇩ run .json" }</button>
                             </div>
                             <pre id="email-text">{ email_now.clone() }</pre>
                         </section>
