@@ -2,7 +2,8 @@
 //
 //   BASE_URL=http://127.0.0.1:PORT/ node e2e/run.mjs [filter]
 //
-// Each test file exports an async function (default export, or a named export `test`):
+// Each test file exports an async function (default export, or a named export `test`), and
+// may export `contextOptions` (playwright browser-context options merged over the defaults):
 //
 //   export default async function (page, baseURL, t) { ... }
 //
@@ -67,7 +68,21 @@ try {
   for (const file of files) {
     const name = file.replace(/\.mjs$/, '');
     const t0 = Date.now();
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    // Service workers are blocked (page.route cannot see what a service worker serves) unless
+    // the test exports `contextOptions = { serviceWorkers: 'allow' }` (the offline test).
+    let mod;
+    try {
+      mod = await import(pathToFileURL(path.join(testsDir, file)).href);
+    } catch (err) {
+      failed += 1;
+      console.log(`FAIL  ${name}: cannot load the test: ${err?.stack ?? err}`);
+      continue;
+    }
+    const context = await browser.newContext({
+      viewport: { width: 1280, height: 800 },
+      serviceWorkers: 'block',
+      ...(mod.contextOptions ?? {}),
+    });
     const page = await context.newPage();
     const consoleErrors = [];
     const consoleWarnings = [];
@@ -95,7 +110,6 @@ try {
       log: (...parts) => notes.push(parts.join(' ')),
     };
     try {
-      const mod = await import(pathToFileURL(path.join(testsDir, file)).href);
       const fn = mod.default ?? mod.test;
       if (typeof fn !== 'function') throw new Error('exports no default (or `test`) function');
       await withTimeout(fn(page, baseURL, t), testTimeoutMs, name);

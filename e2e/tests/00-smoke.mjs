@@ -1,4 +1,7 @@
-// Smoke test: the app loads without console errors or warnings and shows its title.
+// Smoke test: the app loads without console errors or warnings and shows its title, as a
+// visitor's browser runs it (service worker included).
+export const contextOptions = { serviceWorkers: 'allow' };
+
 export default async function smoke(page, baseURL, t) {
   const response = await page.goto(baseURL, { waitUntil: 'load' });
   if (!response?.ok()) throw new Error(`GET ${baseURL} -> ${response?.status()}`);

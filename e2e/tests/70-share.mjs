@@ -8,6 +8,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 const out = process.env.E2E_OUT_DIR ?? 'target/e2e';
+
+// The offline check needs the service worker (the runner blocks them by default).
+export const contextOptions = { serviceWorkers: 'allow' };
 const bin = process.env.PINLAB_BIN;
 
 function assert(cond, msg) {
