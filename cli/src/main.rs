@@ -3,6 +3,7 @@
 //! Exit codes everywhere: 0 ok, 1 a check or expectation failed, 2 bad input or usage.
 
 mod examples;
+mod exercise;
 mod fuzz;
 mod sweep;
 
@@ -39,6 +40,7 @@ Commands:
   sweep             per-page GUP + release cost against IO size
   export --c FILE   the script as a C program for a real kernel
   link FILE|-       a share link that opens the script in the playground
+  exercise ...      classroom exercises: list, show, check, grade
   explain [NAME]    explain a violation (no NAME: list them)
   costs             print the cost table
 
@@ -137,6 +139,23 @@ Options:
                     else http://127.0.0.1:8080/, where `make serve` runs)
 ";
 
+const HELP_EXERCISE: &str = "\
+Usage: pinlab exercise list
+       pinlab exercise show NAME [--hints N] [--answer]
+       pinlab exercise check NAME FILE|-
+       pinlab exercise grade NAME DIR [--csv OUT]
+
+Classroom exercises (docs/teaching.md). NAME is a shipped exercise
+(`pinlab exercise list`; the number may be left out) or an .ex file.
+show prints the task, the starting script, the visible checks and how
+many are hidden; --hints N adds the first N hints, --answer the model
+answer. check grades a script: every visible check with what was
+observed, the hidden checks' tally; exit 0 when all pass, 1 when not,
+2 when the script has errors. grade grades every *.pin of DIR (one
+student per file) and writes a CSV: student, pass/fail per check,
+passed, total.
+";
+
 const HELP_COSTS: &str = "\
 Usage: pinlab costs
 
@@ -185,6 +204,7 @@ fn dispatch(args: &[String]) -> Result<u8, Usage> {
         "explain" if wants_help(rest) => help(HELP_EXPLAIN),
         "costs" if wants_help(rest) => help(HELP_COSTS),
         "link" if wants_help(rest) => help(HELP_LINK),
+        "exercise" if wants_help(rest) => help(HELP_EXERCISE),
         "run" => cmd_run(rest),
         "check" => cmd_check(rest),
         "sweep" => sweep::cmd_sweep(rest),
@@ -192,11 +212,12 @@ fn dispatch(args: &[String]) -> Result<u8, Usage> {
         "explain" => cmd_explain(rest),
         "costs" => cmd_costs(rest),
         "link" => cmd_link(rest),
+        "exercise" => exercise::cmd_exercise(rest),
         other => Err(Usage(format!(
             "unknown command `{other}`{}\nTry 'pinlab --help'.",
             did_you_mean(
                 other,
-                ["run", "check", "sweep", "export", "explain", "costs", "link"]
+                ["run", "check", "sweep", "export", "explain", "costs", "link", "exercise"]
             )
         ))),
     }
@@ -287,7 +308,7 @@ fn bad_value<'a>(what: &str, v: &str, names: impl IntoIterator<Item = &'a str>) 
     Usage(format!("bad {what} `{v}` (one of: {})", names.join(", ")))
 }
 
-fn read_input(file: &str) -> Result<String, Usage> {
+pub fn read_input(file: &str) -> Result<String, Usage> {
     if file == "-" {
         let mut s = String::new();
         std::io::stdin()

@@ -433,3 +433,31 @@ fn link_round_trips_through_the_model() {
     let missing = pinlab(&["link"]);
     assert_eq!(missing.code, 2);
 }
+
+#[test]
+fn exercise_commands() {
+    let l = pinlab(&["exercise", "list"]);
+    assert_eq!(l.code, 0, "{}", l.stderr);
+    assert!(l.stdout.starts_with("01-first-pin "), "{}", l.stdout);
+    assert!(l.stdout.lines().all(|x| x.chars().count() <= 72));
+    let s = pinlab(&["exercise", "show", "first-pin", "--hints", "1"]);
+    assert_eq!(s.code, 0, "{}", s.stderr);
+    assert!(s.stdout.contains("Hint 1:") && !s.stdout.contains("Hint 2:"));
+    assert!(!s.stdout.contains("ends with no pins"), "a hidden check leaked:\n{}", s.stdout);
+    let ok = pinlab(&["exercise", "check", "first-pin", "submissions/first-pin/alice.pin"]);
+    assert_eq!(ok.code, 0, "{}", ok.stdout);
+    assert!(ok.stdout.ends_with("PASS: 5 of 5 checks pass\n"), "{}", ok.stdout);
+    let bad = pinlab(&["exercise", "check", "first-pin", "submissions/first-pin/bob.pin"]);
+    assert_eq!(bad.code, 1);
+    assert!(bad.stdout.contains("hidden checks: 0 of 2 pass"), "{}", bad.stdout);
+    let err = pinlab(&["exercise", "check", "first-pin", "submissions/first-pin/dave.pin"]);
+    assert_eq!(err.code, 2, "{}", err.stdout);
+    assert_eq!(pinlab(&["exercise", "show", "no-such"]).code, 2);
+}
+
+#[test]
+fn exercise_batch_grade_csv() {
+    let o = pinlab(&["exercise", "grade", "first-pin", "submissions/first-pin"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    insta::assert_snapshot!(o.stdout);
+}

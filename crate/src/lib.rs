@@ -28,6 +28,7 @@ pub mod cost;
 pub mod deflate;
 pub mod diagnostic;
 mod duration;
+pub mod exercise;
 pub mod export;
 pub mod invariants;
 pub mod itree;
