@@ -443,14 +443,41 @@ fn exercise_commands() {
     let s = pinlab(&["exercise", "show", "first-pin", "--hints", "1"]);
     assert_eq!(s.code, 0, "{}", s.stderr);
     assert!(s.stdout.contains("Hint 1:") && !s.stdout.contains("Hint 2:"));
-    assert!(!s.stdout.contains("ends with no pins"), "a hidden check leaked:\n{}", s.stdout);
-    let ok = pinlab(&["exercise", "check", "first-pin", "submissions/first-pin/alice.pin"]);
+    assert!(
+        !s.stdout.contains("ends with no pins"),
+        "a hidden check leaked:\n{}",
+        s.stdout
+    );
+    let ok = pinlab(&[
+        "exercise",
+        "check",
+        "first-pin",
+        "submissions/first-pin/alice.pin",
+    ]);
     assert_eq!(ok.code, 0, "{}", ok.stdout);
-    assert!(ok.stdout.ends_with("PASS: 5 of 5 checks pass\n"), "{}", ok.stdout);
-    let bad = pinlab(&["exercise", "check", "first-pin", "submissions/first-pin/bob.pin"]);
+    assert!(
+        ok.stdout.ends_with("PASS: 5 of 5 checks pass\n"),
+        "{}",
+        ok.stdout
+    );
+    let bad = pinlab(&[
+        "exercise",
+        "check",
+        "first-pin",
+        "submissions/first-pin/bob.pin",
+    ]);
     assert_eq!(bad.code, 1);
-    assert!(bad.stdout.contains("hidden checks: 0 of 2 pass"), "{}", bad.stdout);
-    let err = pinlab(&["exercise", "check", "first-pin", "submissions/first-pin/dave.pin"]);
+    assert!(
+        bad.stdout.contains("hidden checks: 0 of 2 pass"),
+        "{}",
+        bad.stdout
+    );
+    let err = pinlab(&[
+        "exercise",
+        "check",
+        "first-pin",
+        "submissions/first-pin/dave.pin",
+    ]);
     assert_eq!(err.code, 2, "{}", err.stdout);
     assert_eq!(pinlab(&["exercise", "show", "no-such"]).code, 2);
 }

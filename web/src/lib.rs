@@ -4,6 +4,7 @@
 //! All user text is rendered as Yew text nodes; nothing is ever injected as raw HTML.
 
 pub mod compare;
+pub mod exercises;
 pub mod gallery;
 pub mod logic;
 pub mod share;
@@ -401,6 +402,27 @@ pub fn app() -> Html {
     let present = use_state(|| false);
     let embed = *use_memo((), |_| share::embed_mode());
     let sweep_open = use_state(|| false);
+    // Exercises: every exercise's progress, the one open now, its last grade.
+    let book_corrupt = use_mut_ref(|| false);
+    let book = {
+        let corrupt = book_corrupt.clone();
+        use_state(move || match load_item(exercises::PROGRESS_KEY) {
+            None => exercises::Book::new(),
+            Some(t) => exercises::from_json(&t).unwrap_or_else(|| {
+                *corrupt.borrow_mut() = true;
+                exercises::Book::new()
+            }),
+        })
+    };
+    let exercise = use_state(|| {
+        let query = web_sys::window()
+            .and_then(|w| w.location().search().ok())
+            .and_then(|q| exercises::from_query(&q));
+        query
+            .or_else(|| load_item(exercises::CURRENT_KEY))
+            .and_then(|n| mm_model::exercise::builtin(&n).map(|e| e.name))
+    });
+    let ex_grade = use_state(|| None::<mm_model::exercise::Grade>);
     // Below 600 px one column shows: the results (first) or the script.
     let phone_script = use_state(|| false);
     let dark = use_state(initial_dark);
@@ -648,13 +670,18 @@ pub fn app() -> Html {
 
     // The gallery select shows the entry matching the editor (a `<select>`'s displayed choice
     // follows its `value` property, not the `selected` attributes, once the user touched it).
-    let gallery_id = gallery::find(&text).map_or(gallery::SCRATCH_ID, |e| e.id);
+    let ex_option = (*exercise).as_ref().map(|n| format!("ex:{n}"));
+    let gallery_id: &str = match &ex_option {
+        Some(id) => id.as_str(),
+        None => gallery::find(&text).map_or(gallery::SCRATCH_ID, |e| e.id),
+    };
     {
         let gallery_ref = gallery_ref.clone();
+        let gallery_id = gallery_id.to_string();
         use_effect(move || {
             if let Some(sel) = gallery_ref.cast::<HtmlSelectElement>() {
                 if sel.value() != gallery_id {
-                    sel.set_value(gallery_id);
+                    sel.set_value(&gallery_id);
                 }
             }
         });
@@ -709,6 +736,29 @@ pub fn app() -> Html {
             text.set(new);
         })
     };
+    // Opens an exercise: its saved script, or its starting script (the user's own script is
+    // kept as "my script"); the progress survives reloads.
+    let enter_exercise = {
+        let replace_text = replace_text.clone();
+        let exercise = exercise.clone();
+        let ex_grade = ex_grade.clone();
+        let book = book.clone();
+        let notice = notice.clone();
+        Callback::from(move |name: String| {
+            let Some(ex) = mm_model::exercise::builtin(&name) else {
+                notice.set(Some(format!("There is no exercise `{name}`.")));
+                return;
+            };
+            let saved = book
+                .get(&ex.name)
+                .map(|p| p.script.clone())
+                .filter(|s| !s.trim().is_empty());
+            save_item(exercises::CURRENT_KEY, &ex.name);
+            ex_grade.set(None);
+            exercise.set(Some(ex.name.clone()));
+            replace_text.emit(saved.unwrap_or(ex.start));
+        })
+    };
     // A gallery scenario opens on what it is about: its own kernel and settings (settings
     // overrides are dropped; cost overrides stay, the chip says so), on the scheme its expect
     // lines name, side by side when they contrast schemes.
@@ -719,8 +769,18 @@ pub fn app() -> Html {
         let scheme = scheme.clone();
         let side = side.clone();
         let left_px = left_px.clone();
+        let enter_exercise = enter_exercise.clone();
+        let exercise = exercise.clone();
         Callback::from(move |e: Event| {
             let id = select_value(&e);
+            if let Some(name) = id.strip_prefix("ex:") {
+                enter_exercise.emit(name.to_string());
+                return;
+            }
+            if exercise.is_some() {
+                exercise.set(None);
+                remove_item(exercises::CURRENT_KEY);
+            }
             let new = if id == gallery::SCRATCH_ID {
                 (*scratch).clone().or_else(load_scratch)
             } else {
@@ -1172,6 +1232,81 @@ pub fn app() -> Html {
             remove_item(OVERRIDES_KEY);
         })
     };
+    // Exercises: the open one, its progress (the script follows the editor), Check, hints.
+    let current_ex = (*exercise).as_deref().and_then(mm_model::exercise::builtin);
+    {
+        let book = book.clone();
+        use_effect_with(((*text).clone(), (*exercise).clone()), move |(text, ex)| {
+            if let Some(name) = ex {
+                if book.get(name).map(|p| &p.script) != Some(text) {
+                    let mut b = (*book).clone();
+                    b.entry(name.clone()).or_default().script = text.clone();
+                    save_item(exercises::PROGRESS_KEY, &exercises::to_json(&b));
+                    book.set(b);
+                }
+            }
+        });
+    }
+    {
+        let corrupt = book_corrupt.clone();
+        let notice = notice.clone();
+        let enter_exercise = enter_exercise.clone();
+        use_effect_with((), move |_| {
+            if *corrupt.borrow() {
+                notice.set(Some(
+                    "The saved exercise progress in this browser could not be read; it was set aside and starts afresh.".into(),
+                ));
+            }
+            // An exercise link (`?exercise=NAME`) opens it with its saved script or its start.
+            let query = web_sys::window()
+                .and_then(|w| w.location().search().ok())
+                .and_then(|q| exercises::from_query(&q));
+            if let Some(name) = query {
+                enter_exercise.emit(name);
+            }
+        });
+    }
+    let on_ex_check = {
+        let (ex, text, book, ex_grade) = (
+            current_ex.clone(),
+            (*text).clone(),
+            book.clone(),
+            ex_grade.clone(),
+        );
+        Callback::from(move |_: MouseEvent| {
+            let Some(ex) = &ex else { return };
+            let o = mm_model::Overrides {
+                max_steps: Some(WEB_MAX_STEPS),
+                ..Default::default()
+            };
+            let g = mm_model::exercise::grade(ex, &text, &o);
+            let mut b = (*book).clone();
+            let p = b.entry(ex.name.clone()).or_default();
+            p.script = text.clone();
+            p.passed = p.passed || g.passed();
+            save_item(exercises::PROGRESS_KEY, &exercises::to_json(&b));
+            book.set(b);
+            ex_grade.set(Some(g));
+        })
+    };
+    let on_ex_hint = {
+        let (ex, book) = (current_ex.clone(), book.clone());
+        Callback::from(move |_: MouseEvent| {
+            let Some(ex) = &ex else { return };
+            let mut b = (*book).clone();
+            let p = b.entry(ex.name.clone()).or_default();
+            p.hints = (p.hints + 1).min(ex.hints.len() as u32);
+            save_item(exercises::PROGRESS_KEY, &exercises::to_json(&b));
+            book.set(b);
+        })
+    };
+    let on_ex_leave = {
+        let exercise = exercise.clone();
+        Callback::from(move |_: MouseEvent| {
+            exercise.set(None);
+            remove_item(exercises::CURRENT_KEY);
+        })
+    };
     let on_export = {
         let export = export.clone();
         Callback::from(move |_| export.set(!*export))
@@ -1429,6 +1564,13 @@ pub fn app() -> Html {
                         if show_scratch {
                             <option value={gallery::SCRATCH_ID} selected={gallery_id == gallery::SCRATCH_ID}>{ scratch_label }</option>
                         }
+                        <optgroup label="Exercises (graded)">
+                            { for mm_model::exercise::BUILTIN.iter().enumerate().map(|(i, (name, text))| {
+                                let title = text.lines().find_map(|l| l.strip_prefix("title:")).unwrap_or(name).trim();
+                                let id = format!("ex:{name}");
+                                html! { <option value={id.clone()} selected={gallery_id == id}>{ format!("Exercise {}: {title}", i + 1) }</option> }
+                            }) }
+                        </optgroup>
                     </select>
                 </label>
                 <nav class="schemes" aria-label="scheme">
@@ -1464,6 +1606,9 @@ pub fn app() -> Html {
             <main class={classes!("columns", side.then_some("side"), if *phone_script { "phone-script" } else { "phone-results" })} style={columns_style}>
                 <section class="left" aria-labelledby="script-title">
                     <h2 id="script-title" class="sr-only">{ "Script" }</h2>
+                    if let Some(ex) = &current_ex {
+                        { view::exercise(ex, &book.get(&ex.name).cloned().unwrap_or_default(), ex_grade.as_ref(), on_ex_check, on_ex_hint, on_ex_leave) }
+                    }
                     { view::editor(&text, &parse_now, on_input) }
                     <p class="runline">{ run_status }</p>
                     { view::diagnostics(&parse_now, on_goto) }

@@ -1,10 +1,12 @@
 //! The panels of the playground, as plain functions returning `Html`.
 
 mod compare;
+mod exercise;
 mod help;
 mod picture;
 
 pub use compare::{grid, verdict, GridSel, Jump, VerdictProps};
+pub use exercise::exercise;
 pub use help::help;
 pub use picture::picture;
 
