@@ -390,6 +390,18 @@ pub fn inflate(data: &[u8]) -> Result<Vec<u8>, InflateError> {
 mod tests {
     use super::*;
 
+    /// A writer that has begun a final fixed-Huffman block.
+    fn fixed_block() -> BitWriter {
+        let mut w = BitWriter {
+            out: Vec::new(),
+            acc: 0,
+            n: 0,
+        };
+        w.bits(1, 1);
+        w.bits(1, 2);
+        w
+    }
+
     fn round_trip(data: &[u8]) {
         let z = deflate(data);
         assert_eq!(inflate(&z).as_deref(), Ok(data), "{} bytes", data.len());
@@ -450,13 +462,7 @@ mod tests {
         let z = deflate(b"some text that is long enough to be cut in the middle");
         assert!(inflate(&z[..z.len() / 2]).is_err());
         // A distance before the start of the output.
-        let mut w = BitWriter {
-            out: Vec::new(),
-            acc: 0,
-            n: 0,
-        };
-        w.bits(1, 1);
-        w.bits(1, 2);
+        let mut w = fixed_block();
         length(&mut w, 3);
         distance(&mut w, 5);
         assert_eq!(inflate(&w.finish()), Err(InflateError::Corrupt));
@@ -471,13 +477,7 @@ mod tests {
     #[test]
     fn output_is_capped() {
         // A run of one byte repeated past the cap: length 258 / distance 1, many times.
-        let mut w = BitWriter {
-            out: Vec::new(),
-            acc: 0,
-            n: 0,
-        };
-        w.bits(1, 1);
-        w.bits(1, 2);
+        let mut w = fixed_block();
         fixed_lit(&mut w, u32::from(b'x'));
         for _ in 0..(MAX_OUT / 258 + 2) {
             length(&mut w, 258);

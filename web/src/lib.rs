@@ -340,6 +340,24 @@ fn initial_dark() -> bool {
     }
 }
 
+/// Adds `closure` as the `event` listener of `target`; the returned function removes it (an
+/// effect's cleanup).
+fn listen<F: ?Sized + 'static>(
+    target: Option<web_sys::EventTarget>,
+    event: &'static str,
+    closure: Closure<F>,
+) -> impl FnOnce() {
+    if let Some(t) = &target {
+        let _ = t.add_event_listener_with_callback(event, closure.as_ref().unchecked_ref());
+    }
+    move || {
+        if let Some(t) = &target {
+            let _ = t.remove_event_listener_with_callback(event, closure.as_ref().unchecked_ref());
+        }
+        drop(closure);
+    }
+}
+
 fn now_ms() -> f64 {
     web_sys::window()
         .and_then(|w| w.performance())
@@ -868,23 +886,8 @@ pub fn app() -> Html {
             };
             check();
             // A link pasted into the address bar of an open page.
-            let closure = Closure::<dyn Fn()>::new(check);
-            let w = web_sys::window();
-            if let Some(w) = &w {
-                let _ = w.add_event_listener_with_callback(
-                    "hashchange",
-                    closure.as_ref().unchecked_ref(),
-                );
-            }
-            move || {
-                if let Some(w) = &w {
-                    let _ = w.remove_event_listener_with_callback(
-                        "hashchange",
-                        closure.as_ref().unchecked_ref(),
-                    );
-                }
-                drop(closure);
-            }
+            let target = web_sys::window().map(|w| w.unchecked_into::<web_sys::EventTarget>());
+            listen(target, "hashchange", Closure::<dyn Fn()>::new(check))
         });
     }
 
@@ -987,20 +990,10 @@ pub fn app() -> Html {
                     cb.emit(e);
                 }
             });
-            let doc = web_sys::window().and_then(|w| w.document());
-            if let Some(d) = &doc {
-                let _ =
-                    d.add_event_listener_with_callback("keydown", closure.as_ref().unchecked_ref());
-            }
-            move || {
-                if let Some(d) = &doc {
-                    let _ = d.remove_event_listener_with_callback(
-                        "keydown",
-                        closure.as_ref().unchecked_ref(),
-                    );
-                }
-                drop(closure);
-            }
+            let target = web_sys::window()
+                .and_then(|w| w.document())
+                .map(|d| d.unchecked_into::<web_sys::EventTarget>());
+            listen(target, "keydown", closure)
         });
     }
 
