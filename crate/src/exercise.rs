@@ -41,7 +41,26 @@ macro_rules! builtin {
     };
 }
 
-builtin!["01-first-pin"];
+builtin![
+    "01-first-pin",
+    "02-gup-fast",
+    "03-release-bugs",
+    "04-lost-write",
+    "05-dio-reclaim-race",
+    "06-keep-dirty",
+    "07-irq-completion",
+    "08-cheap-fake-vma",
+    "09-false-positive",
+    "10-exact-counter",
+    "11-longterm-movable",
+    "12-rdma-truncate",
+    "13-rdma-refused",
+    "14-fork-after-pin",
+    "15-anon-exclusive",
+    "16-vmsplice-leak",
+    "17-leak-fixed",
+    "18-thp-leak",
+];
 
 /// A shipped exercise by name (`01-first-pin`, or without its number: `first-pin`).
 pub fn builtin(name: &str) -> Option<Exercise> {
