@@ -128,6 +128,12 @@ rules! {
     COW_REUSE_REFCOUNT = "cow-reuse-refcount", v(5, 9), None,
         "09854ba94c6a (mm: do_wp_page() simplification)",
         "do_wp_page reuses an anonymous page only when page_count == 1 (a GUP reference forces a copy)";
+    /// Every FOLL_GET / FOLL_PIN GUP in a COW mapping breaks COW first (as if FOLL_WRITE), so
+    /// the caller's reference is to its own copy: the first fix of the vmsplice leak, replaced
+    /// in 5.9 by the refcount-based reuse rule.
+    GUP_BREAKS_COW = "gup-breaks-cow", v(5, 8), Some(v(5, 9)),
+        "17839856fd58 (gup: document and work around \"COW can break either way\" issue); ended by a308c71bf1e6 (mm/gup: Remove enfornced COW mechanism)",
+        "should_force_cow_break: a read GUP in a writable private mapping faults for write (GUP-fast only takes writable PTEs), so it holds the caller's own copy, never a page shared with another process";
     /// fork copies maybe-pinned anonymous pages of an mm that has pinned (PTEs), and splits
     /// PMD-mapped THPs that may be pinned so their subpages are copied.
     FORK_COPIES_PINNED = "fork-copies-pinned", v(5, 9), None,

@@ -177,3 +177,21 @@ fn rules_found_by_the_differential_run() {
          expect page h 1 mapcount=1\nexpect page h 0 mapcount=2\nput p\n"
     ));
 }
+
+#[test]
+fn read_gup_breaks_cow_on_5_8_only() {
+    // The vmsplice leak (CVE-2020-29374): on 5.8 the child's read-only GUP breaks COW first,
+    // so the pipe holds the child's own copy and the parent's write stays private.
+    let leak = "mmap secret anon pages=1 rw\nwrite secret\nfork child\n\
+                child: vmsplice pipe secret\nchild: munmap secret\nwrite secret\n\
+                expect no-violation cow-leak\n";
+    changes_at(leak, SchemeKind::Legacy, "5.8", "5.7");
+    // The forced COW is gone in 5.9 (a308c71bf1e6): the pipe shares the page again, and the
+    // refcount-based reuse rule (09854ba94c6a) copies at the parent's write instead.
+    let shared = "mmap m anon pages=1 rw\nwrite m\nfork child\nchild: vmsplice pipe m\n\
+                  expect page m 0 mapcount=2\n";
+    changes_at(shared, SchemeKind::Legacy, "5.9", "5.8");
+    // A read GUP of never-written private memory gets a real page, not the zero page.
+    let zero = "mmap m anon pages=1 rw\ngup io m 0\nexpect page m 0 zeropage=no\nput io\n";
+    changes_at(zero, SchemeKind::Refcount, "5.8", "5.7");
+}

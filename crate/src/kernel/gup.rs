@@ -200,6 +200,9 @@ impl Kernel {
         if dax_refused {
             return Err(OpResult::Eopnotsupp); // check_dax_vmas after the GUP (before 5.11)
         }
+        // 5.8: a read GUP in a writable private mapping breaks COW first (should_force_cow_break).
+        let cow_mapping = !matches!(backing, Backing::File { shared: true, .. });
+        let write = fl.write || (cow_mapping && writable && era.has(&rules::GUP_BREAKS_COW));
         let mut api = api0;
         let mut fast_done = false;
         if fl.fast {
@@ -209,7 +212,7 @@ impl Kernel {
             if saved == Context::Process {
                 self.ctx = Context::ProcessIrqsOff;
             }
-            let walk_ok = self.fast_walk_ok(call, api0);
+            let walk_ok = self.fast_walk_ok(call, api0, write);
             let scheme_ok = if api0 == Api::Get {
                 FastPath::Proceed
             } else {
@@ -241,7 +244,7 @@ impl Kernel {
         let mut pages = Vec::with_capacity(call.range.len());
         let mut idx = call.range.start;
         while idx < call.range.end {
-            let mut pfn = self.fault(cx, call.vma, idx, fl.write)?;
+            let mut pfn = self.fault(cx, call.vma, idx, write)?;
             if !fast_done && api0 != Api::Get && !fl.write {
                 pfn = self.unshare_if_shared(cx, call.vma, idx, pfn, fl.longterm);
             }
@@ -293,7 +296,7 @@ impl Kernel {
 
     /// Can GUP-fast's lockless walk take every page? (PTEs present and permissive; FOLL_PIN
     /// refuses pages it would have to unshare or migrate.)
-    fn fast_walk_ok(&self, call: &GupCall<'_>, api: Api) -> bool {
+    fn fast_walk_ok(&self, call: &GupCall<'_>, api: Api, write: bool) -> bool {
         let era = self.settings.era;
         let v = &self.vmas[call.vma as usize];
         if let (true, Backing::File { file, .. }) =
@@ -307,14 +310,18 @@ impl Kernel {
             }
         }
         call.range.clone().all(|idx| match v.ptes[idx as usize] {
-            Some(Pte::Present { pfn, write, .. }) => {
+            Some(Pte::Present {
+                pfn,
+                write: pte_write,
+                ..
+            }) => {
                 let p = &self.pages[pfn as usize];
                 let unshare = api != Api::Get
                     && !call.flags.write
                     && self.must_unshare(call.vma, pfn, call.flags.longterm);
                 let unpinnable = call.flags.longterm && p.zone.longterm_unpinnable();
                 // The zero page's PTE is special: GUP-fast leaves it to the slow path.
-                (write || !call.flags.write) && !unshare && !unpinnable && !p.freed && !p.is_zero()
+                (pte_write || !write) && !unshare && !unpinnable && !p.freed && !p.is_zero()
             }
             _ => false,
         })
