@@ -12,8 +12,8 @@ check: no put_page
 hidden: ends with no pins
 hidden: no violation
 hint: `write buf 0` faults the page in; `gup io buf 0 write` pins it as handle `io`.
-hint: Release with `put io`: it calls put_page, unpin_user_page or the fake-VMA release, as the scheme needs.
-hint: Select the gup step: legacy adds 1 to the refcount, the pin counter adds GUP_PIN_COUNTING_BIAS (1024).
+hint: Release with `put io`: put_page, unpin_user_page or the fake-VMA release, per scheme.
+hint: Select the gup step: legacy adds 1 to the refcount, the pin counter 1024 (the bias).
 answer:
   mmap buf anon pages=1 rw
   write buf 0
