@@ -757,7 +757,9 @@ impl Kernel {
         }
         let p = &mut self.pages[pfn as usize];
         p.refcount -= n;
-        if p.refcount > 0 || p.freed {
+        // The shared zero page is reserved: never freed, whatever a buggy release does to its
+        // count (the underflow was raised above).
+        if p.refcount > 0 || p.freed || p.is_zero() {
             return;
         }
         if scheme == SchemeKind::FakeVma {

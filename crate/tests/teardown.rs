@@ -127,3 +127,27 @@ fn every_statement_after_every_teardown() {
         FILESYSTEMS.len() * 2 * TEARDOWNS.len() * KernelVersion::PRESETS.len() * 3
     );
 }
+
+/// A buggy release drives the zero page's count below zero: the release is flagged, and the
+/// reserved page stays (proptest found the ledger broken when it was freed).
+#[test]
+fn the_zero_page_is_never_freed() {
+    let text = "kernel 6.5\nmmap a anon pages=4 rw\nget x a 0\nput x\ngup x a 0..4\nput_page x\n\
+                vmsplice x a 0\n";
+    let p = mm_model::parse(text);
+    assert!(!p.has_errors(), "{:?}", p.diagnostics);
+    for &scheme in mm_model::SchemeKind::ALL {
+        let o = mm_model::Overrides {
+            schemes: vec![scheme],
+            ..Default::default()
+        };
+        for step in 1..=6 {
+            let k = mm_model::run::state_at(&p.script, &o, scheme, step);
+            assert!(
+                k.audit().is_empty(),
+                "{scheme} step {step}: {:?}",
+                k.audit()
+            );
+        }
+    }
+}
