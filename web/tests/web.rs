@@ -241,11 +241,16 @@ async fn app_has_gallery_and_run_status() {
     let _app = yew::Renderer::<mm_web::App>::with_root(root.clone()).render();
     TimeoutFuture::new(0).await;
     TimeoutFuture::new(0).await;
-    let options = root
-        .query_selector_all("#gallery option")
-        .expect("query options")
-        .length();
-    assert_eq!(options as usize, mm_web::gallery::GALLERY.len());
+    let count = |sel: &str| {
+        root.query_selector_all(sel)
+            .expect("query options")
+            .length() as usize
+    };
+    assert_eq!(count("#gallery > option"), mm_web::gallery::GALLERY.len());
+    assert_eq!(
+        count("#gallery optgroup option"),
+        mm_model::exercise::BUILTIN.len()
+    );
     let status = root
         .query_selector("#run-status")
         .ok()
