@@ -114,6 +114,7 @@ export default async function share70(page, baseURL, t) {
   const pic = await text(page, '#state .picture');
   assert(pic.includes('FAKE F0') && pic.includes('io: fake F0'), `state picture under fake-vma: ${pic.slice(0, 200)}`);
   await page.click('#side-by-side');
+  await page.click('#all-pictures');
   await page.waitForFunction(() => document.querySelectorAll('#state .pictures .picture').length === 3);
   const pics = await page.$$eval('#state .picture', (fs) => fs.map((f) => f.textContent));
   assert(pics[1].includes('ref 1026') || pics[1].includes('ref 2050') || /ref 10\d\d/.test(pics[1]), `pin counter picture: ${pics[1].slice(0, 200)}`);

@@ -420,6 +420,9 @@ pub fn app() -> Html {
     let present = use_state(|| false);
     let embed = *use_memo((), |_| share::embed_mode());
     let sweep_open = use_state(|| false);
+    // Side by side, the state pictures of every scheme (two replays per scheme per edit: on
+    // request only, so typing stays fast).
+    let all_pictures = use_state(|| false);
     // Exercises: every exercise's progress, the one open now, its last grade.
     let book_corrupt = use_mut_ref(|| false);
     let book = {
@@ -1304,17 +1307,27 @@ pub fn app() -> Html {
         let export = export.clone();
         Callback::from(move |_| export.set(!*export))
     };
-    // Share: the link of this view (copied at once), the email text, downloads.
-    let link_now = share::link(&text, cur_scheme, *side, sel_index, &overrides);
+    // Share: the link of this view (copied at once), the email text, downloads. The link and
+    // the email text (a whole text trace) are only built while someone looks at them.
+    let wants_link = *share_open || embed;
+    let link_now = if wants_link {
+        share::link(&text, cur_scheme, *side, sel_index, &overrides)
+    } else {
+        String::new()
+    };
     let script_name =
         gallery::find(&text).map_or("script.pin".to_string(), |e| format!("{}.pin", e.id));
-    let email_now = share::email(report, &script_name, &link_now);
+    let email_now = if *share_open {
+        share::email(report, &script_name, &link_now)
+    } else {
+        String::new()
+    };
     let on_share = {
         let share_open = share_open.clone();
-        let link_now = link_now.clone();
+        let (t, o, sd) = ((*text).clone(), (*overrides).clone(), *side);
         Callback::from(move |_: MouseEvent| {
             if !*share_open {
-                share::copy(&link_now);
+                share::copy(&share::link(&t, cur_scheme, sd, sel_index, &o));
             }
             share_open.set(!*share_open);
         })
@@ -1496,7 +1509,7 @@ pub fn app() -> Html {
         let eval = eval.clone();
         let ov = shown.key.1.to_model();
         let row = sel_row.and_then(|r| cmp.0.get(r)).map(|r| r.cells.clone());
-        let want = *side && !shown.in_worker;
+        let want = *side && *all_pictures && !shown.in_worker;
         use_memo((generation, row, want), move |(_, row, want)| {
             let mut out: Vec<(SchemeKind, u64, Kernel, Kernel)> = Vec::new();
             let (Some(row), true) = (row, *want) else {
@@ -1521,17 +1534,38 @@ pub fn app() -> Html {
             out
         })
     };
+    let on_all_pictures = {
+        let all_pictures = all_pictures.clone();
+        Callback::from(move |_: MouseEvent| all_pictures.set(!*all_pictures))
+    };
+    let pictures_toggle = if *side && !shown.in_worker {
+        html! {
+            <button id="all-pictures" class="small" aria-pressed={all_pictures.to_string()} onclick={on_all_pictures}>
+                { if *all_pictures { "only this scheme's picture" } else { "a picture per scheme" } }
+            </button>
+        }
+    } else {
+        Html::default()
+    };
     let pictures = if others.is_empty() {
-        view::picture(
-            format!("{} after step {sel_index}", compare::label(cur_scheme)),
-            &prev_k,
-            &cur_k,
-        )
+        html! {
+            <>
+                { pictures_toggle }
+                { view::picture(
+                    format!("{} after step {sel_index}", compare::label(cur_scheme)),
+                    &prev_k,
+                    &cur_k,
+                ) }
+            </>
+        }
     } else {
         html! {
-            <div class="pictures">
-                { for others.iter().map(|(k, i, p, c)| view::picture(format!("{} after step {i}", compare::label(*k)), p, c)) }
-            </div>
+            <>
+                { pictures_toggle }
+                <div class="pictures">
+                    { for others.iter().map(|(k, i, p, c)| view::picture(format!("{} after step {i}", compare::label(*k)), p, c)) }
+                </div>
+            </>
         }
     };
     let own_settings =

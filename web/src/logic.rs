@@ -295,10 +295,12 @@ fn file_name(k: &Kernel, id: u32) -> &str {
 /// For each current row, the names of the fields that differ from the previous state's row of
 /// the same pfn (`pfn` itself when the page is new).
 pub fn changed_fields(prev: &[PageRow], cur: &[PageRow]) -> Vec<BTreeSet<&'static str>> {
+    let by_pfn: std::collections::BTreeMap<u32, &PageRow> =
+        prev.iter().map(|p| (p.pfn, p)).collect();
     cur.iter()
         .map(|c| {
             let mut out = BTreeSet::new();
-            let Some(p) = prev.iter().find(|p| p.pfn == c.pfn) else {
+            let Some(p) = by_pfn.get(&c.pfn) else {
                 out.insert("pfn");
                 return out;
             };

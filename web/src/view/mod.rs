@@ -515,8 +515,9 @@ pub fn state(
         }
     };
     let shown_map = |m: i64| if raw_map { m - 1 } else { m };
+    let prev_by_pfn: BTreeMap<u32, &logic::PageRow> = prows.iter().map(|p| (p.pfn, p)).collect();
     let page_trs = rows.iter().zip(changed.iter()).map(|(r, ch)| {
-        let p = prows.iter().find(|p| p.pfn == r.pfn);
+        let p = prev_by_pfn.get(&r.pfn).copied();
         let old = |f: fn(&logic::PageRow) -> String| p.map(f);
         html! {
             <tr>
