@@ -183,6 +183,13 @@ export default async function share70(page, baseURL, t) {
   await page.keyboard.press('PageUp');
   assert((await text(page, '#step-index')) === s0, 'PageUp did not step back');
   await page.screenshot({ path: `${out}/70-present-1280x720.png` });
+  // The presenter chooses the panels: hiding the state, kept after a reload.
+  await page.click('#present-state');
+  assert(!(await page.locator('#state').isVisible()), 'the state panel did not hide');
+  assert(await page.locator('#violations').isVisible(), 'hiding the state hid the invariants');
+  assert(await page.evaluate(() => localStorage.getItem('pinlab.present') === 'state'), 'the choice was not kept');
+  await page.click('#present-state');
+  assert(await page.locator('#state').isVisible(), 'the state panel did not come back');
   await page.keyboard.press('Escape');
   await page.waitForFunction(() => !document.querySelector('.app')?.classList.contains('present'));
 

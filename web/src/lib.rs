@@ -38,6 +38,17 @@ pub const SCRATCH_KEY: &str = "pinlab.scratch";
 /// `mm_model::settings::MAX_STEPS`.
 pub const WEB_MAX_STEPS: u64 = 1_000_000;
 
+/// localStorage key of the panels hidden in presentation mode (`steps,costs`).
+pub const PRESENT_KEY: &str = "pinlab.present";
+
+/// The panels presentation mode can show or hide: (name, label).
+const PRESENT_PANELS: &[(&str, &str)] = &[
+    ("steps", "steps"),
+    ("state", "state"),
+    ("invariants", "invariants"),
+    ("costs", "costs"),
+];
+
 /// localStorage key of the colour scheme chosen with the toggle (`dark` / `light`; absent:
 /// follow `prefers-color-scheme`).
 pub const THEME_KEY: &str = "pinlab.theme";
@@ -418,6 +429,8 @@ pub fn app() -> Html {
     let notice = use_state(|| None::<String>);
     let share_open = use_state(|| false);
     let present = use_state(|| false);
+    // The panels presentation mode hides (kept in this browser): a comma list of names.
+    let present_hidden = use_state(|| load_item(PRESENT_KEY).unwrap_or_default());
     let embed = *use_memo((), |_| share::embed_mode());
     let sweep_open = use_state(|| false);
     // Side by side, the state pictures of every scheme (two replays per scheme per edit: on
@@ -1359,6 +1372,34 @@ pub fn app() -> Html {
         let present = present.clone();
         Callback::from(move |_: MouseEvent| present.set(!*present))
     };
+    let hidden_panels: Vec<&str> = present_hidden
+        .split(',')
+        .filter(|p| !p.is_empty())
+        .collect();
+    let present_bar = if *present {
+        let buttons = PRESENT_PANELS.iter().map(|&(name, label)| {
+            let shown = !hidden_panels.contains(&name);
+            let present_hidden = present_hidden.clone();
+            let onclick = Callback::from(move |_: MouseEvent| {
+                let mut h: Vec<String> = present_hidden
+                    .split(',')
+                    .filter(|p| !p.is_empty() && *p != name)
+                    .map(str::to_string)
+                    .collect();
+                if shown {
+                    h.push(name.to_string());
+                }
+                let v = h.join(",");
+                save_item(PRESENT_KEY, &v);
+                present_hidden.set(v);
+            });
+            html! { <button id={format!("present-{name}")} class="small" aria-pressed={shown.to_string()} {onclick}>{ label }</button> }
+        });
+        html! { <nav class="present-bar" aria-label="panels to present">{ "show: " }{ for buttons }</nav> }
+    } else {
+        Html::default()
+    };
+    let hide_classes: Vec<String> = hidden_panels.iter().map(|p| format!("hide-{p}")).collect();
     let on_notice_close = {
         let notice = notice.clone();
         Callback::from(move |_: MouseEvent| notice.set(None))
@@ -1577,7 +1618,7 @@ pub fn app() -> Html {
     let on_show_results = Callback::from(move |_: MouseEvent| on_phone.emit(false));
 
     html! {
-        <div class={classes!("app", present.then_some("present"), embed.then_some("embed"))}>
+        <div class={classes!("app", present.then_some("present"), embed.then_some("embed"), present.then_some(hide_classes))}>
             if embed {
                 <a id="open-full" class="open-full" href={link_now.clone()} target="_blank" rel="noopener">{ "open in pinlab ↗" }</a>
             }
@@ -1672,6 +1713,7 @@ pub fn app() -> Html {
                     if eval.parse.has_errors() {
                         <p class="errbanner" role="alert">{ "✖ the script has errors (see Diagnostics): results cover the statements that parsed" }</p>
                     }
+                    { present_bar }
                     { view::verdict(&verdicts, vprops, on_pick_scheme, on_jump, on_reset_all) }
                     if *export {
                         <section class="panel" aria-labelledby="export-title">
