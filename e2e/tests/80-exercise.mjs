@@ -87,6 +87,15 @@ export default async function exercise80(page, baseURL, t) {
   await page.goto(`${baseURL}?exercise=first-pin`, { waitUntil: 'load' });
   await page.locator('#exercise').waitFor({ timeout: 20_000 });
 
+  // A share link opened during an exercise closes it and leaves its progress alone (the
+  // fragment is the pinned format-1 link of `write m` under legacy).
+  const before = await page.evaluate(() => localStorage.getItem('pinlab.exercises'));
+  await page.goto('about:blank');
+  await page.goto(`${baseURL}#v1.K07OSM1Ntc1JTU9MruTiKi_KLElVyOUCAA`, { waitUntil: 'load' });
+  await page.waitForFunction(() => document.querySelector('#editor')?.value === 'write m\n');
+  assert((await page.locator('#exercise').count()) === 0, 'the exercise stayed open under a share link');
+  assert(await page.evaluate((b) => localStorage.getItem('pinlab.exercises') === b, before), 'the link overwrote the exercise progress');
+
   // A corrupt store: a notice, the page works.
   await page.evaluate(() => localStorage.setItem('pinlab.exercises', '{"01-first-pin":[1,2'));
   await page.reload({ waitUntil: 'load' });

@@ -839,6 +839,7 @@ pub fn app() -> Html {
     // its scheme, view and step. A link that does not decode changes nothing but says why.
     let open_link = {
         let replace_text = replace_text.clone();
+        let exercise = exercise.clone();
         let text = text.clone();
         let run_text = run_text.clone();
         let overrides = overrides.clone();
@@ -852,6 +853,12 @@ pub fn app() -> Html {
             move |r: Result<mm_model::link::Share, mm_model::link::LinkError>| {
                 match r {
                     Ok(l) => {
+                        // A shared view is not an exercise attempt: leave exercise mode
+                        // first, so the link's script is not saved as the exercise's progress.
+                        if exercise.is_some() && !embed {
+                            exercise.set(None);
+                            remove_item(exercises::CURRENT_KEY);
+                        }
                         let o = share::overrides_of(&l);
                         cost_text.set(
                             o.costs
