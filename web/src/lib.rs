@@ -4,6 +4,7 @@
 //! All user text is rendered as Yew text nodes; nothing is ever injected as raw HTML.
 
 pub mod compare;
+pub mod crash;
 pub mod exercises;
 pub mod gallery;
 pub mod logic;

@@ -1,4 +1,6 @@
 fn main() {
+    // A panic shows a banner with a report to copy instead of leaving a dead page.
+    mm_web::crash::install();
     // The static "Loading…" text of index.html goes once the app can render.
     if let Some(el) = web_sys::window()
         .and_then(|w| w.document())

@@ -364,3 +364,27 @@ fn worker_state_roundtrip() {
         ""
     );
 }
+
+#[wasm_bindgen_test]
+fn crash_banner_carries_the_report() {
+    use mm_web::crash::{report, show_banner};
+    let r = report(
+        "index out of bounds",
+        "web/src/lib.rs:1",
+        "mmap m anon pages=1 rw\n<b>x</b>",
+    );
+    assert!(r.contains("panic: index out of bounds") && r.contains("at: web/src/lib.rs:1"));
+    assert!(r.ends_with("mmap m anon pages=1 rw\n<b>x</b>"));
+    show_banner(&r);
+    show_banner("a second panic adds no second banner");
+    let doc = web_sys::window().unwrap().document().unwrap();
+    let banners = doc.query_selector_all("#crash").unwrap().length();
+    assert_eq!(banners, 1);
+    let area = doc
+        .get_element_by_id("crash-report")
+        .expect("the report box");
+    assert_eq!(area.text_content().unwrap_or_default(), r);
+    // The script's markup stays text.
+    assert!(doc.query_selector("#crash b").unwrap().is_none());
+    doc.get_element_by_id("crash").unwrap().remove();
+}
