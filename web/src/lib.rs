@@ -8,7 +8,9 @@ pub mod crash;
 pub mod exercises;
 pub mod gallery;
 pub mod logic;
+mod overrides;
 pub mod share;
+mod storage;
 mod view;
 pub mod worker;
 
@@ -19,7 +21,6 @@ use std::rc::Rc;
 use gloo_timers::callback::Timeout;
 use mm_model::kernel::Kernel;
 
-use mm_model::settings::{CounterMode, GupFastMode, KernelVersion, WritebackPolicy};
 use mm_model::{Overrides, Parse, Report, SchemeKind};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -28,6 +29,11 @@ use worker::{RunKey, Runner, Shown};
 use yew::prelude::*;
 
 pub use logic::DEFAULT_SCRIPT;
+pub use overrides::{fmt_duration_compact, UiOverrides};
+use storage::{
+    load_item, load_overrides, load_scratch, load_script, remove_item, save_item, save_overrides,
+    save_script,
+};
 
 /// localStorage key of the editor text.
 pub const STORAGE_KEY: &str = "pinlab.script";
@@ -60,153 +66,6 @@ pub const THREAD_URL: &str = "https://lore.kernel.org/all/20181210102846.GC29289
 /// localStorage key of the settings and cost-table overrides (JSON, see [`UiOverrides::to_json`]).
 pub const OVERRIDES_KEY: &str = "pinlab.overrides";
 const MAX_SAMPLES: usize = 200;
-
-/// The settings the UI overrides (compared to decide when to re-run).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct UiOverrides {
-    /// Kernel era.
-    pub era: Option<String>,
-    /// Writeback policy.
-    pub writeback: Option<String>,
-    /// Counter mode.
-    pub counter: Option<String>,
-    /// GUP-fast mode.
-    pub gup_fast: Option<String>,
-    /// Cost overrides: primitive name -> picoseconds.
-    pub costs: BTreeMap<String, u64>,
-}
-
-impl UiOverrides {
-    /// The model's overrides.
-    pub fn to_model(&self) -> Overrides {
-        Overrides {
-            schemes: Vec::new(),
-            era: self.era.as_deref().and_then(KernelVersion::from_name),
-            writeback: self
-                .writeback
-                .as_deref()
-                .and_then(WritebackPolicy::from_name),
-            counter: self.counter.as_deref().and_then(CounterMode::from_name),
-            gup_fast: self.gup_fast.as_deref().and_then(GupFastMode::from_name),
-            costs: self
-                .costs
-                .iter()
-                .map(|(k, v)| (k.clone(), mm_model::Duration(*v)))
-                .collect(),
-            max_steps: Some(WEB_MAX_STEPS),
-        }
-    }
-    /// The script lines equivalent to these overrides.
-    pub fn script_lines(&self) -> Vec<String> {
-        let mut out = Vec::new();
-        if let Some(e) = &self.era {
-            out.push(format!("kernel {e}"));
-        }
-        if let Some(w) = &self.writeback {
-            out.push(format!("set writeback={w}"));
-        }
-        if let Some(c) = &self.counter {
-            out.push(format!("set counter={c}"));
-        }
-        if let Some(g) = &self.gup_fast {
-            out.push(format!("set gup-fast={g}"));
-        }
-        if !self.costs.is_empty() {
-            let parts: Vec<String> = self
-                .costs
-                .iter()
-                .map(|(k, v)| format!("{k}={}", fmt_duration_compact(*v)))
-                .collect();
-            out.push(format!("cost {}", parts.join(" ")));
-        }
-        out
-    }
-
-    /// The same cost overrides, no settings override: what a gallery scenario opens with (it
-    /// is about its own kernel and settings).
-    pub fn costs_only(&self) -> UiOverrides {
-        UiOverrides {
-            costs: self.costs.clone(),
-            ..UiOverrides::default()
-        }
-    }
-
-    /// No override at all.
-    pub fn is_empty(&self) -> bool {
-        *self == UiOverrides::default()
-    }
-
-    /// JSON for localStorage: `{"era":"4.19","writeback":null,...,"costs":{"atomic":6000}}`
-    /// (cost values in picoseconds). Written and read by hand ([`logic::json`]): serde_json's
-    /// parser would add ~28 KB to the wasm for this one small object.
-    pub fn to_json(&self) -> String {
-        use logic::json::quote;
-        let opt = |v: &Option<String>| v.as_deref().map_or("null".to_string(), quote);
-        let costs: Vec<String> = self
-            .costs
-            .iter()
-            .map(|(k, v)| format!("{}:{v}", quote(k)))
-            .collect();
-        format!(
-            "{{\"era\":{},\"writeback\":{},\"counter\":{},\"gup_fast\":{},\"costs\":{{{}}}}}",
-            opt(&self.era),
-            opt(&self.writeback),
-            opt(&self.counter),
-            opt(&self.gup_fast),
-            costs.join(",")
-        )
-    }
-
-    /// Reads [`UiOverrides::to_json`]'s format back. Unknown setting names, unknown primitives
-    /// and non-integer costs are dropped (stored data may come from an older version);
-    /// `None` only when the text is not a JSON object.
-    pub fn from_json(text: &str) -> Option<UiOverrides> {
-        use logic::json::Value;
-        let Value::Object(obj) = logic::json::parse(text)? else {
-            return None;
-        };
-        let get = |key: &str| obj.iter().find(|(k, _)| k == key).map(|(_, v)| v);
-        let name = |key: &str, valid: fn(&str) -> bool| match get(key) {
-            Some(Value::Str(s)) if valid(s) => Some(s.clone()),
-            _ => None,
-        };
-        let known: Vec<&'static str> = mm_model::cost::CostTable::default()
-            .entries
-            .iter()
-            .map(|e| e.primitive.name())
-            .collect();
-        let mut costs = BTreeMap::new();
-        if let Some(Value::Object(c)) = get("costs") {
-            for (k, v) in c {
-                if let (true, Value::Int(n)) = (known.contains(&k.as_str()), v) {
-                    costs.insert(k.clone(), *n);
-                }
-            }
-        }
-        Some(UiOverrides {
-            // Stored by an older version as an era token (`2018`): kept as the release it means.
-            era: name("era", |s| KernelVersion::from_name(s).is_some())
-                .and_then(|s| KernelVersion::from_name(&s))
-                .map(|k| k.to_string()),
-            writeback: name("writeback", |s| WritebackPolicy::from_name(s).is_some()),
-            counter: name("counter", |s| CounterMode::from_name(s).is_some()),
-            gup_fast: name("gup_fast", |s| GupFastMode::from_name(s).is_some()),
-            costs,
-        })
-    }
-}
-
-/// `5us`, `250ns`, `10.5ns`: a duration as the script language spells it.
-pub fn fmt_duration_compact(ps: u64) -> String {
-    if ps % 1_000_000 == 0 && ps > 0 {
-        format!("{}us", ps / 1_000_000)
-    } else {
-        let ns = ps as f64 / 1000.0;
-        let s = format!("{ns:.3}");
-        let s = s.trim_end_matches('0').trim_end_matches('.');
-        format!("{s}ns")
-    }
-}
 
 /// A parsed and run script.
 pub struct Evaluated {
@@ -290,54 +149,6 @@ impl StateCache {
         ));
         self.states.insert(index, k.clone());
         k
-    }
-}
-
-fn storage() -> Option<web_sys::Storage> {
-    web_sys::window()?.local_storage().ok()?
-}
-
-fn load_item(key: &str) -> Option<String> {
-    storage().and_then(|s| s.get_item(key).ok().flatten())
-}
-
-fn save_item(key: &str, value: &str) {
-    if let Some(s) = storage() {
-        let _ = s.set_item(key, value);
-    }
-}
-
-fn remove_item(key: &str) {
-    if let Some(s) = storage() {
-        let _ = s.remove_item(key);
-    }
-}
-
-fn load_script() -> String {
-    load_item(STORAGE_KEY)
-        .filter(|t| !t.trim().is_empty())
-        .unwrap_or_else(|| DEFAULT_SCRIPT.to_string())
-}
-
-fn save_script(text: &str) {
-    save_item(STORAGE_KEY, text);
-}
-
-fn load_scratch() -> Option<String> {
-    load_item(SCRATCH_KEY).filter(|t| !t.trim().is_empty())
-}
-
-fn load_overrides() -> UiOverrides {
-    load_item(OVERRIDES_KEY)
-        .and_then(|t| UiOverrides::from_json(&t))
-        .unwrap_or_default()
-}
-
-fn save_overrides(o: &UiOverrides) {
-    if o.is_empty() {
-        remove_item(OVERRIDES_KEY);
-    } else {
-        save_item(OVERRIDES_KEY, &o.to_json());
     }
 }
 
