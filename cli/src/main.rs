@@ -4,6 +4,7 @@
 
 mod examples;
 mod exercise;
+mod explore;
 mod fuzz;
 mod sweep;
 
@@ -41,6 +42,7 @@ Commands:
   export --c FILE   the script as a C program for a real kernel
   link FILE|-       a share link that opens the script in the playground
   exercise ...      classroom exercises: list, show, check, grade
+  explore FILE|-    every interleaving of the script's threads
   explain [NAME]    explain a violation (no NAME: list them)
   costs             print the cost table
 
@@ -156,6 +158,19 @@ student per file) and writes a CSV: student, pass/fail per check,
 passed, total.
 ";
 
+const HELP_EXPLORE: &str = "\
+Usage: pinlab explore FILE|- [--scheme S] [--max-schedules N] [--json]
+
+Runs every interleaving of the script's thread blocks (the schedule
+line is ignored) under each scheme, and prints per scheme and
+violation `Observation SCHEME NAME Never|Sometimes|Always V/N` (V of
+the N schedules raise it) with the shortest `schedule ...` line that
+reproduces it, to paste back into the script. At most N schedules
+(default 10000); when the bound cuts the exploration it says so.
+Statements are atomic; there is no state deduplication or
+partial-order reduction yet.
+";
+
 const HELP_COSTS: &str = "\
 Usage: pinlab costs
 
@@ -205,6 +220,7 @@ fn dispatch(args: &[String]) -> Result<u8, Usage> {
         "costs" if wants_help(rest) => help(HELP_COSTS),
         "link" if wants_help(rest) => help(HELP_LINK),
         "exercise" if wants_help(rest) => help(HELP_EXERCISE),
+        "explore" if wants_help(rest) => help(HELP_EXPLORE),
         "run" => cmd_run(rest),
         "check" => cmd_check(rest),
         "sweep" => sweep::cmd_sweep(rest),
@@ -213,11 +229,15 @@ fn dispatch(args: &[String]) -> Result<u8, Usage> {
         "costs" => cmd_costs(rest),
         "link" => cmd_link(rest),
         "exercise" => exercise::cmd_exercise(rest),
+        "explore" => explore::cmd_explore(rest),
         other => Err(Usage(format!(
             "unknown command `{other}`{}\nTry 'pinlab --help'.",
             did_you_mean(
                 other,
-                ["run", "check", "sweep", "export", "explain", "costs", "link", "exercise"]
+                [
+                    "run", "check", "sweep", "export", "explain", "costs", "link", "exercise",
+                    "explore"
+                ]
             )
         ))),
     }
@@ -303,7 +323,11 @@ fn kernel_version(v: &str) -> Result<KernelVersion, Usage> {
     })
 }
 
-fn bad_value<'a>(what: &str, v: &str, names: impl IntoIterator<Item = &'a str>) -> Usage {
+pub(crate) fn bad_value<'a>(
+    what: &str,
+    v: &str,
+    names: impl IntoIterator<Item = &'a str>,
+) -> Usage {
     let names: Vec<&str> = names.into_iter().collect();
     Usage(format!("bad {what} `{v}` (one of: {})", names.join(", ")))
 }

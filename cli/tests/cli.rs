@@ -488,3 +488,37 @@ fn exercise_batch_grade_csv() {
     assert_eq!(o.code, 0, "{}", o.stderr);
     insta::assert_snapshot!(o.stdout);
 }
+
+#[test]
+fn explore_finds_the_race_and_its_schedule() {
+    let race = "file f ext4 pages=1\nmmap buf f shared rw\nwrite buf\n\
+                thread dio {\n  gup io buf write\n  dma io write\n  put io\n}\n\
+                thread flusher {\n  read buf\n  writeback f\n}\n";
+    let o = pinlab_stdin(&["explore", "-", "--scheme", "legacy"], Some(race));
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(
+        o.stdout.contains("explored: all 10 schedule(s)"),
+        "{}",
+        o.stdout
+    );
+    assert!(
+        o.stdout.contains(
+            "Observation legacy lost-write Sometimes 2/10\n  schedule dio flusher flusher\n"
+        ),
+        "{}",
+        o.stdout
+    );
+    let cut = pinlab_stdin(&["explore", "-", "--max-schedules", "3"], Some(race));
+    assert!(
+        cut.stdout
+            .contains("incomplete: bound hit after 3 schedules"),
+        "{}",
+        cut.stdout
+    );
+    let json = pinlab_stdin(&["explore", "-", "--json"], Some(race));
+    let v: serde_json::Value = serde_json::from_str(&json.stdout).expect("json");
+    assert_eq!(v["explored"], 10);
+    assert_eq!(v["complete"], true);
+    let bad = pinlab_stdin(&["explore", "-"], Some("thread t {\n  wrte x\n}\n"));
+    assert_eq!(bad.code, 2);
+}

@@ -29,6 +29,7 @@ pub mod deflate;
 pub mod diagnostic;
 mod duration;
 pub mod exercise;
+pub mod explore;
 pub mod export;
 pub mod invariants;
 pub mod itree;
