@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use mm_model::explore::{explore, Exploration};
 use mm_model::{Overrides, SchemeKind};
 
-use crate::{bad_value, read_input, split_args, Usage};
+use crate::{bad_value, display_name, parse_reporting, split_args, Usage};
 
 /// The text report (at most 72 columns but for long schedule lines, which stay pasteable).
 pub fn render(name: &str, e: &Exploration) -> String {
@@ -107,20 +107,10 @@ pub fn cmd_explore(args: &[String]) -> Result<u8, Usage> {
             }
         }
     }
-    let text = read_input(file)?;
-    let name = if file == "-" {
-        "<stdin>"
-    } else {
-        file.as_str()
-    };
-    let parse = mm_model::parse(&text);
-    for d in &parse.diagnostics {
-        eprint!("{}", d.render(&text, name));
-    }
-    if parse.has_errors() {
-        eprintln!("pinlab: {name}: errors; not explored");
+    let name = display_name(file);
+    let Some(parse) = parse_reporting(file, "explored")? else {
         return Ok(2);
-    }
+    };
     let e = explore(&parse.script, &o, max);
     print!("{}", if as_json { json(&e) } else { render(name, &e) });
     Ok(0)

@@ -332,6 +332,32 @@ pub(crate) fn bad_value<'a>(
     Usage(format!("bad {what} `{v}` (one of: {})", names.join(", ")))
 }
 
+/// How a FILE argument is named in messages (`-` is standard input).
+pub(crate) fn display_name(file: &str) -> &str {
+    if file == "-" {
+        "<stdin>"
+    } else {
+        file
+    }
+}
+
+/// Reads and parses FILE, printing its diagnostics to stderr; `None` (after saying the script
+/// was not `done`) when it has errors.
+pub(crate) fn parse_reporting(file: &str, done: &str) -> Result<Option<mm_model::Parse>, Usage> {
+    let text = read_input(file)?;
+    let name = display_name(file);
+    let parse = mm_model::parse(&text);
+    for d in &parse.diagnostics {
+        eprint!("{}", d.render(&text, name));
+    }
+    if parse.has_errors() {
+        let n = parse.diagnostics.iter().filter(|d| d.is_error()).count();
+        eprintln!("pinlab: {name}: {n} error(s); not {done}");
+        return Ok(None);
+    }
+    Ok(Some(parse))
+}
+
 pub fn read_input(file: &str) -> Result<String, Usage> {
     if file == "-" {
         let mut s = String::new();
@@ -477,21 +503,10 @@ fn cmd_run(args: &[String]) -> Result<u8, Usage> {
             _ => unreachable!("split_args only returns known options"),
         }
     }
-    let text = read_input(&file)?;
-    let name = if file == "-" {
-        "<stdin>"
-    } else {
-        file.as_str()
-    };
-    let parse = mm_model::parse(&text);
-    for d in &parse.diagnostics {
-        eprint!("{}", d.render(&text, name));
-    }
-    if parse.has_errors() {
-        let n = parse.diagnostics.iter().filter(|d| d.is_error()).count();
-        eprintln!("pinlab: {name}: {n} error(s); not run");
+    let name = display_name(&file);
+    let Some(parse) = parse_reporting(&file, "run")? else {
         return Ok(2);
-    }
+    };
     let report = mm_model::run(&parse.script, &o);
     let out = match format {
         Format::Json => {
