@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use mm_model::explore::{explore, Exploration};
+use mm_model::explore::{explore, Exploration, Stop};
 use mm_model::{Overrides, SchemeKind};
 
 use crate::{bad_value, display_name, parse_reporting, split_args, Usage};
@@ -19,18 +19,36 @@ pub fn render(name: &str, e: &Exploration) -> String {
     } else {
         let _ = writeln!(out, "threads: {} (statements each)", threads.join(", "));
     }
-    if e.complete {
-        let _ = writeln!(out, "explored: all {} schedule(s)", e.explored);
+    let what = if e.reduced {
+        "schedules up to reordering of independent statements"
     } else {
-        let _ = writeln!(
-            out,
-            "incomplete: bound hit after {} schedules (--max-schedules)",
-            e.explored
-        );
-    }
+        "schedules"
+    };
     for s in &e.schemes {
+        let _ = match s.stopped {
+            None => writeln!(
+                out,
+                "{}: all {} {what}, {} states",
+                s.scheme.name(),
+                s.schedules,
+                s.states
+            ),
+            Some(Stop::States(n)) => writeln!(
+                out,
+                "{}: incomplete: bound hit after {n} states ({} schedules)",
+                s.scheme.name(),
+                s.schedules
+            ),
+            Some(Stop::Cancelled) => writeln!(
+                out,
+                "{}: incomplete: stopped after {} states ({} schedules)",
+                s.scheme.name(),
+                s.states,
+                s.schedules
+            ),
+        };
         if s.found.is_empty() {
-            let _ = writeln!(out, "{:<9} no violation in any schedule", s.scheme.name());
+            out.push_str("  no violation in any schedule\n");
         }
         for f in &s.found {
             let _ = writeln!(
@@ -38,9 +56,9 @@ pub fn render(name: &str, e: &Exploration) -> String {
                 "Observation {} {} {} {}/{}",
                 s.scheme.name(),
                 f.kind.name(),
-                e.frequency(f).name(),
+                s.frequency(f).name(),
                 f.violating,
-                e.explored
+                s.schedules
             );
             if f.schedule.is_empty() {
                 out.push_str(
@@ -61,9 +79,18 @@ fn json(e: &Exploration) -> String {
         .map(|s| {
             serde_json::json!({
                 "scheme": s.scheme.name(),
+                "complete": s.complete(),
+                "stopped": match s.stopped {
+                    None => serde_json::Value::Null,
+                    Some(Stop::States(n)) => serde_json::json!({"states": n}),
+                    Some(Stop::Cancelled) => serde_json::json!("cancelled"),
+                },
+                "schedules": s.schedules,
+                "states": s.states,
+                "transitions": s.transitions,
                 "observations": s.found.iter().map(|f| serde_json::json!({
                     "violation": f.kind.name(),
-                    "frequency": e.frequency(f).name(),
+                    "frequency": s.frequency(f).name(),
                     "violating": f.violating,
                     "schedule": f.schedule,
                 })).collect::<Vec<_>>(),
@@ -72,8 +99,8 @@ fn json(e: &Exploration) -> String {
         .collect();
     let v = serde_json::json!({
         "threads": e.threads.iter().map(|(n, c)| serde_json::json!({"name": n, "statements": c})).collect::<Vec<_>>(),
-        "explored": e.explored,
-        "complete": e.complete,
+        "reduced": e.reduced,
+        "complete": e.complete(),
         "schemes": schemes,
     });
     serde_json::to_string_pretty(&v).unwrap_or_default() + "\n"

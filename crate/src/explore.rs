@@ -1,15 +1,44 @@
-//! Exploring a script's `thread` interleavings: every schedule of the threads' statements is
-//! run under every scheme, and each violation is reported as Never / Sometimes / Always with
-//! the number of schedules that raise it, and the shortest `schedule` line that reproduces it
-//! (the runner goes round-robin after the listed names, so a prefix often suffices).
+//! Exploring a script's `thread` interleavings: from the state after the statements before the
+//! threads, every order in which the threads can take their next statement is run under each
+//! scheme, and each violation is reported as Never / Sometimes / Always with the number of
+//! schedules that raise it and the shortest `schedule` line that reproduces it (the runner goes
+//! round-robin after the listed names, so a prefix often suffices).
 //!
-//! This first version enumerates schedules one by one, up to a bound, and says when the bound
-//! cut the exploration. It has no state deduplication or partial-order reduction yet, and
-//! operations are atomic: the explorer interleaves statements, not the locked phases inside one.
+//! **Interleaving points.** A thread's statement is atomic (a `repeat` runs whole), and so is
+//! every kernel operation but one: deferred work. A completion in IRQ context (and, under
+//! fake-vma, every release) queues an item on the system workqueue; the explorer lets the
+//! kworker run the oldest queued item at any point, as the `kworker` name in a `schedule`
+//! does. So the flusher can clean a page between a DIO's completion and its deferred
+//! `set_page_dirty`. The other multi-phase operations stay atomic: see docs/language.md.
+//!
+//! **State deduplication.** A state is the kernel (content-based `Eq`/`Hash`), each thread's
+//! next statement and the violation kinds raised so far; it is kept as a 128-bit fingerprint.
+//! What a state leads to (how many schedules, which raise each kind, the shortest) is computed
+//! once and reused whenever another interleaving reaches the same state, so the schedule counts
+//! stay exact while the work follows the number of distinct states.
+//!
+//! **Partial-order reduction (sleep sets).** Two statements of different threads are
+//! independent when their footprints (the files, VMAs, handles they name, anonymous memory,
+//! the workqueue, the pin waiters) are disjoint; `sync`, `reclaim`, `fork`, `exit`, `workqueue`
+//! and the kworker touch everything. Of two orders of independent statements only one is run.
+//! The schedules counted are then one per class of equivalent interleavings (the verdict is
+//! the same for every member of a class); without the reduction every interleaving is counted.
+//!
+//! Bounds: a maximum number of distinct states and a progress callback that may cancel; either
+//! ends the exploration with an explicit "incomplete" verdict, never a silent cut.
 
-use crate::script::{Ident, Script, Stmt, StmtKind};
+use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
+use std::rc::Rc;
+
+use crate::cost::CostTable;
+use crate::kernel::Kernel;
+use crate::run::{step_lite, Transition};
+use crate::script::{Ident, Op, Script, Stmt, StmtKind, KWORKER};
 use crate::settings::Overrides;
 use crate::{SchemeKind, ViolationKind};
+
+const _: () = assert!(ViolationKind::ALL.len() <= 32, "kind sets are u32 bit sets");
 
 /// How often a violation happens over the explored schedules.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,8 +69,17 @@ pub struct Found {
     pub kind: ViolationKind,
     /// Schedules that raise it.
     pub violating: u64,
-    /// The shortest schedule prefix (thread names) that raises it.
+    /// The shortest schedule prefix (thread names, `kworker`) that raises it.
     pub schedule: Vec<String>,
+}
+
+/// Why an exploration stopped before the end.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stop {
+    /// The bound on distinct states was hit.
+    States(u64),
+    /// The progress callback asked to stop (a time limit, a Cancel button).
+    Cancelled,
 }
 
 /// The exploration of one scheme.
@@ -49,8 +87,34 @@ pub struct Found {
 pub struct SchemeResult {
     /// The scheme.
     pub scheme: SchemeKind,
+    /// Complete schedules explored (saturating).
+    pub schedules: u64,
+    /// Distinct states visited.
+    pub states: u64,
+    /// Transitions executed (statements run by the explorer).
+    pub transitions: u64,
+    /// `None` when every schedule was explored.
+    pub stopped: Option<Stop>,
     /// Every violation kind raised by at least one schedule, in table order.
     pub found: Vec<Found>,
+}
+
+impl SchemeResult {
+    /// How often `found` happened.
+    pub fn frequency(&self, found: &Found) -> Frequency {
+        if found.violating == 0 {
+            Frequency::Never
+        } else if found.violating == self.schedules && self.stopped.is_none() {
+            Frequency::Always
+        } else {
+            Frequency::Sometimes
+        }
+    }
+
+    /// Whether every schedule was explored.
+    pub fn complete(&self) -> bool {
+        self.stopped.is_none()
+    }
 }
 
 /// What exploring a script found.
@@ -58,302 +122,640 @@ pub struct SchemeResult {
 pub struct Exploration {
     /// The threads, in script order, with their statement counts.
     pub threads: Vec<(String, usize)>,
-    /// Schedules run.
-    pub explored: u64,
-    /// All schedules were run (`false`: the bound cut the exploration).
-    pub complete: bool,
+    /// Whether the partial-order reduction was on.
+    pub reduced: bool,
     /// Per scheme run.
     pub schemes: Vec<SchemeResult>,
 }
 
 impl Exploration {
-    /// How often `found` happened.
-    pub fn frequency(&self, found: &Found) -> Frequency {
-        if found.violating == 0 {
-            Frequency::Never
-        } else if found.violating == self.explored {
-            Frequency::Always
-        } else {
-            Frequency::Sometimes
+    /// Whether every scheme's exploration ran to the end.
+    pub fn complete(&self) -> bool {
+        self.schemes.iter().all(SchemeResult::complete)
+    }
+}
+
+/// Limits and switches.
+#[derive(Clone, Copy, Debug)]
+pub struct Bounds {
+    /// Stop after this many distinct states per scheme.
+    pub max_states: u64,
+    /// Sleep-set partial-order reduction.
+    pub reduce: bool,
+}
+
+impl Default for Bounds {
+    fn default() -> Self {
+        Bounds {
+            max_states: 1_000_000,
+            reduce: true,
         }
     }
 }
 
-/// Every interleaving of threads with `counts[t]` statements each, in lexicographic order,
-/// until `f` returns false.
-fn interleavings(
-    counts: &mut [usize],
-    prefix: &mut Vec<usize>,
-    f: &mut dyn FnMut(&[usize]) -> bool,
-) -> bool {
-    if counts.iter().all(|c| *c == 0) {
-        return f(prefix);
+/// Where an exploration is, for a progress display.
+#[derive(Clone, Copy, Debug)]
+pub struct Progress {
+    /// The scheme being explored.
+    pub scheme: SchemeKind,
+    /// Its index among the schemes explored, and their number.
+    pub scheme_index: usize,
+    /// The number of schemes.
+    pub schemes: usize,
+    /// Distinct states so far (this scheme).
+    pub states: u64,
+    /// Transitions executed so far (this scheme).
+    pub transitions: u64,
+}
+
+/// How often the progress callback is called, in new states.
+const PROGRESS_EVERY: u64 = 256;
+
+/// Explores `script` under the schemes `o` asks for (all three when none), at most
+/// `max_states` states each, with the reduction on.
+pub fn explore(script: &Script, o: &Overrides, max_states: u64) -> Exploration {
+    let bounds = Bounds {
+        max_states,
+        ..Bounds::default()
+    };
+    explore_with(script, o, bounds, &mut |_| true)
+}
+
+/// Explores `script`; `progress` is called every few hundred new states and stops the
+/// exploration (incomplete, [`Stop::Cancelled`]) when it returns false.
+pub fn explore_with(
+    script: &Script,
+    o: &Overrides,
+    bounds: Bounds,
+    progress: &mut dyn FnMut(&Progress) -> bool,
+) -> Exploration {
+    let shape = Shape::of(script);
+    // Sleep sets are u64 bit sets over the threads and the kworker.
+    let bounds = Bounds {
+        reduce: bounds.reduce && shape.threads.len() < 64,
+        ..bounds
+    };
+    let (settings, table, _) = crate::run::configure(script, o);
+    let kinds: Vec<SchemeKind> = SchemeKind::ALL
+        .iter()
+        .copied()
+        .filter(|s| o.schemes.is_empty() || o.schemes.contains(s))
+        .collect();
+    let mut schemes = Vec::new();
+    let mut cancelled = false;
+    for (i, &scheme) in kinds.iter().enumerate() {
+        let mut k = Kernel::new(scheme, settings.clone());
+        let head_bits = step_lite(&mut k, &table, Transition::Head(&shape.head));
+        let mut search = Search {
+            shape: &shape,
+            table: &table,
+            bounds,
+            memo: HashMap::new(),
+            states: HashSet::new(),
+            transitions: 0,
+            stopped: cancelled.then_some(Stop::Cancelled),
+            progress: &mut *progress,
+            at: Progress {
+                scheme,
+                scheme_index: i,
+                schemes: kinds.len(),
+                states: 0,
+                transitions: 0,
+            },
+        };
+        let root = Node {
+            k,
+            pcs: vec![0; shape.threads.len()],
+            seen: head_bits,
+        };
+        let sum = if search.stopped.is_some() {
+            Rc::new(Sum::default())
+        } else {
+            search.visit(&root, 0)
+        };
+        let (states, transitions, stopped) = (
+            search.states.len() as u64,
+            search.transitions,
+            search.stopped,
+        );
+        cancelled |= stopped == Some(Stop::Cancelled);
+        let found = sum
+            .kinds
+            .iter()
+            .filter(|(kind, _, _)| !ViolationKind::ALL[*kind as usize].informational())
+            .map(|(kind, violating, path)| {
+                let kind = ViolationKind::ALL[*kind as usize];
+                let full = shape.names(path);
+                Found {
+                    kind,
+                    violating: *violating,
+                    schedule: shortest_prefix(script, o, scheme, kind, full),
+                }
+            })
+            .collect();
+        schemes.push(SchemeResult {
+            scheme,
+            schedules: sum.total,
+            states,
+            transitions,
+            stopped,
+            found,
+        });
     }
-    for t in 0..counts.len() {
-        if counts[t] == 0 {
-            continue;
-        }
-        counts[t] -= 1;
-        prefix.push(t);
-        let go_on = interleavings(counts, prefix, f);
-        prefix.pop();
-        counts[t] += 1;
-        if !go_on {
-            return false;
+    Exploration {
+        threads: shape
+            .threads
+            .iter()
+            .map(|t| (t.name.clone(), t.body.len()))
+            .collect(),
+        reduced: bounds.reduce,
+        schemes,
+    }
+}
+
+/// The script cut for the explorer: the statements before the threads, the threads with each
+/// statement's footprint, and the rest.
+struct Shape<'s> {
+    head: Vec<Stmt>,
+    threads: Vec<Thread<'s>>,
+    tail: Vec<Stmt>,
+}
+
+struct Thread<'s> {
+    name: String,
+    body: &'s [Stmt],
+    footprints: Vec<Footprint>,
+}
+
+/// What a statement may touch: a set of resources, or everything.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Footprint {
+    Some(u64),
+    All,
+}
+
+impl Footprint {
+    fn union(self, other: Footprint) -> Footprint {
+        match (self, other) {
+            (Footprint::Some(a), Footprint::Some(b)) => Footprint::Some(a | b),
+            _ => Footprint::All,
         }
     }
-    true
+    fn independent(self, other: Footprint) -> bool {
+        matches!((self, other), (Footprint::Some(a), Footprint::Some(b)) if a & b == 0)
+    }
+}
+
+impl<'s> Shape<'s> {
+    fn of(script: &'s Script) -> Shape<'s> {
+        let mut head = Vec::new();
+        let mut tail = Vec::new();
+        let mut bodies = Vec::new();
+        for st in &script.stmts {
+            match &st.kind {
+                StmtKind::Thread { name, body } => bodies.push((name.name.clone(), body)),
+                StmtKind::Schedule(_) => {}
+                _ if bodies.is_empty() => head.push(st.clone()),
+                _ => tail.push(st.clone()),
+            }
+        }
+        let mut res = Resources::new(script);
+        let threads = bodies
+            .into_iter()
+            .map(|(name, body)| Thread {
+                name,
+                body,
+                footprints: body.iter().map(|st| res.footprint(st)).collect(),
+            })
+            .collect();
+        Shape {
+            head,
+            threads,
+            tail,
+        }
+    }
+
+    /// The transition `t` (a thread index, or the kworker after the threads) as a name.
+    fn name(&self, t: usize) -> &str {
+        self.threads.get(t).map_or(KWORKER, |th| &th.name)
+    }
+
+    fn names(&self, path: &Path) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut at = path.as_ref();
+        while let Some(cell) = at {
+            out.push(self.name(cell.transition as usize).to_string());
+            at = cell.rest.as_ref();
+        }
+        out
+    }
+}
+
+/// Interned resource names and what each VMA name and handle name stands for.
+struct Resources<'s> {
+    script: &'s Script,
+    names: Vec<String>,
+}
+
+impl<'s> Resources<'s> {
+    fn new(script: &'s Script) -> Self {
+        Resources {
+            script,
+            names: Vec::new(),
+        }
+    }
+
+    fn id(&mut self, name: String) -> Footprint {
+        let i = match self.names.iter().position(|n| *n == name) {
+            Some(i) => i,
+            None => {
+                self.names.push(name);
+                self.names.len() - 1
+            }
+        };
+        if i < 64 {
+            Footprint::Some(1 << i)
+        } else {
+            Footprint::All
+        }
+    }
+
+    /// Every statement of the script, nested ones included.
+    fn all_stmts(&self) -> Vec<&'s Stmt> {
+        fn walk<'a>(stmts: &'a [Stmt], out: &mut Vec<&'a Stmt>) {
+            for st in stmts {
+                out.push(st);
+                if let StmtKind::Repeat { body, .. } | StmtKind::Thread { body, .. } = &st.kind {
+                    walk(body, out);
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.script.stmts, &mut out);
+        out
+    }
+
+    /// A VMA name: itself, the file every `mmap` of that name maps, and, when the script
+    /// forks, anonymous memory (a fork shares the anonymous pages of private and anonymous
+    /// mappings between processes).
+    fn vma(&mut self, vma: &Ident) -> Footprint {
+        let mut fp = self.id(format!("vma {}", vma.name));
+        let mut declared = false;
+        let forks = self.all_stmts().iter().any(|st| {
+            matches!(
+                st.kind,
+                StmtKind::Op {
+                    op: Op::Fork { .. },
+                    ..
+                }
+            )
+        });
+        for st in self.all_stmts() {
+            match &st.kind {
+                StmtKind::MmapFile {
+                    vma: v,
+                    file,
+                    shared,
+                    ..
+                } if v.name == vma.name => {
+                    declared = true;
+                    fp = fp.union(self.id(format!("file {}", file.name)));
+                    if !*shared && forks {
+                        fp = fp.union(self.id("anon".into()));
+                    }
+                }
+                StmtKind::MmapAnon { vma: v, .. } if v.name == vma.name => {
+                    declared = true;
+                    if forks {
+                        fp = fp.union(self.id("anon".into()));
+                    }
+                }
+                _ => {}
+            }
+        }
+        if declared {
+            fp
+        } else {
+            Footprint::All
+        }
+    }
+
+    /// A handle name: itself and the VMAs every GUP of that name pins from.
+    fn handle(&mut self, handle: &Ident) -> Footprint {
+        let mut fp = self.id(format!("handle {}", handle.name));
+        let mut pinned = false;
+        for st in self.all_stmts() {
+            if let StmtKind::Op {
+                op:
+                    Op::Gup { handle: h, vma, .. }
+                    | Op::Get { handle: h, vma, .. }
+                    | Op::Vmsplice { handle: h, vma, .. },
+                ..
+            } = &st.kind
+            {
+                if h.name == handle.name {
+                    pinned = true;
+                    fp = fp.union(self.vma(vma));
+                }
+            }
+        }
+        if pinned {
+            fp
+        } else {
+            Footprint::All
+        }
+    }
+
+    fn footprint(&mut self, st: &Stmt) -> Footprint {
+        match &st.kind {
+            StmtKind::Expect { .. }
+            | StmtKind::Scheme(_)
+            | StmtKind::Kernel(_)
+            | StmtKind::Set(_)
+            | StmtKind::Cost(_)
+            | StmtKind::Schedule(_) => Footprint::Some(0),
+            StmtKind::Repeat { body, .. } | StmtKind::Thread { body, .. } => body
+                .iter()
+                .fold(Footprint::Some(0), |fp, s| fp.union(self.footprint(s))),
+            StmtKind::File { .. } => Footprint::All,
+            StmtKind::MmapFile { vma, .. } | StmtKind::MmapAnon { vma, .. } => self.vma(vma),
+            StmtKind::Op { op, .. } => self.op(op),
+        }
+    }
+
+    fn op(&mut self, op: &Op) -> Footprint {
+        // Releases may wake pin waiters and queue deferred work.
+        let release = |r: &mut Self, h: &Ident| {
+            r.handle(h)
+                .union(r.id("workqueue".into()))
+                .union(r.id("waiters".into()))
+        };
+        let file = |r: &mut Self, f: &Ident| {
+            r.id(format!("file {}", f.name))
+                .union(r.id("waiters".into()))
+        };
+        match op {
+            Op::Read { vma, .. }
+            | Op::Write { vma, .. }
+            | Op::Refs { vma, .. }
+            | Op::Migrate { vma, .. }
+            | Op::Munmap { vma }
+            | Op::Mprotect { vma, .. } => self.vma(vma),
+            Op::Gup { handle, vma, .. }
+            | Op::Get { handle, vma, .. }
+            | Op::Vmsplice { handle, vma, .. } => self.vma(vma).union(self.handle(handle)),
+            Op::Dma { handle, .. } => self.handle(handle),
+            Op::Put { handle, .. } | Op::PutPage { handle } | Op::Complete { handle, .. } => {
+                release(self, handle)
+            }
+            Op::Writeback { file: f, .. }
+            | Op::WritebackDone { file: f }
+            | Op::Truncate { file: f, .. }
+            | Op::Punch { file: f, .. } => file(self, f),
+            Op::Workqueue | Op::Sync | Op::Reclaim { .. } | Op::Fork { .. } | Op::Exit => {
+                Footprint::All
+            }
+        }
+    }
+}
+
+/// A state of the search.
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct Node {
+    k: Kernel,
+    /// Each thread's next statement.
+    pcs: Vec<usize>,
+    /// Violation kinds raised so far.
+    seen: u32,
+}
+
+impl Node {
+    /// A 128-bit fingerprint: two independent 64-bit hashes of the content.
+    fn fingerprint(&self) -> u128 {
+        let mut a = std::collections::hash_map::DefaultHasher::new();
+        self.hash(&mut a);
+        let mut b = std::collections::hash_map::DefaultHasher::new();
+        0x9e37_79b9_7f4a_7c15u64.hash(&mut b);
+        self.hash(&mut b);
+        u128::from(a.finish()) << 64 | u128::from(b.finish())
+    }
+}
+
+/// The sleep-set bit of transition `t`; none past 63 (the reduction is off there, see
+/// [`explore_with`]).
+fn bit(t: usize) -> u64 {
+    1u64.checked_shl(t as u32).unwrap_or(0)
+}
+
+/// A schedule suffix, shared between the states that lead to it.
+type Path = Option<Rc<Cell>>;
+
+/// One transition of a [`Path`] and the rest.
+struct Cell {
+    transition: u32,
+    len: u32,
+    rest: Path,
+}
+
+/// What a state leads to.
+#[derive(Default)]
+struct Sum {
+    /// Complete schedules from here.
+    total: u64,
+    /// Per kind raised (by bit index): schedules raising it, and the shortest suffix that does.
+    kinds: Vec<(u8, u64, Path)>,
+}
+
+fn path_len(p: &Path) -> u32 {
+    p.as_ref().map_or(0, |c| c.len)
+}
+
+struct Search<'a, 's> {
+    shape: &'a Shape<'s>,
+    table: &'a CostTable,
+    bounds: Bounds,
+    /// (state fingerprint, sleep set) → what it leads to.
+    memo: HashMap<(u128, u64), Rc<Sum>>,
+    states: HashSet<u128>,
+    transitions: u64,
+    stopped: Option<Stop>,
+    progress: &'a mut dyn FnMut(&Progress) -> bool,
+    at: Progress,
+}
+
+impl Search<'_, '_> {
+    fn visit(&mut self, node: &Node, sleep: u64) -> Rc<Sum> {
+        let fp = node.fingerprint();
+        if let Some(s) = self.memo.get(&(fp, sleep)) {
+            return s.clone();
+        }
+        if self.stopped.is_some() {
+            return Rc::new(Sum::default());
+        }
+        if self.states.insert(fp) {
+            let n = self.states.len() as u64;
+            if n > self.bounds.max_states {
+                self.stopped = Some(Stop::States(self.bounds.max_states));
+                return Rc::new(Sum::default());
+            }
+            if n % PROGRESS_EVERY == 1 {
+                self.at.states = n;
+                self.at.transitions = self.transitions;
+                if !(self.progress)(&self.at) {
+                    self.stopped = Some(Stop::Cancelled);
+                    return Rc::new(Sum::default());
+                }
+            }
+        }
+        let threads = &self.shape.threads;
+        let mut sum = Sum::default();
+        if node
+            .pcs
+            .iter()
+            .zip(threads)
+            .all(|(pc, t)| *pc == t.body.len())
+        {
+            // The threads are done: the rest of the script runs, with the queued work still
+            // pending (or the kworker takes its turns first, in `expand`).
+            let mut k = node.k.clone();
+            self.transitions += 1;
+            let bits =
+                node.seen | step_lite(&mut k, self.table, Transition::Tail(&self.shape.tail));
+            sum.total = 1;
+            sum.kinds = (0..32u8)
+                .filter(|i| bits & (1 << i) != 0)
+                .map(|i| (i, 1, None))
+                .collect();
+        }
+        self.expand(node, sleep, &mut sum);
+        // A stopped search's partial sums are not reused: nothing reads the memo after a stop.
+        let sum = Rc::new(sum);
+        self.memo.insert((fp, sleep), sum.clone());
+        sum
+    }
+
+    fn footprint(&self, node: &Node, t: usize) -> Footprint {
+        match self.shape.threads.get(t) {
+            Some(th) => th.footprints[node.pcs[t]],
+            None => Footprint::All,
+        }
+    }
+
+    /// Adds what the transitions enabled at `node` lead to (the thread turns, and the
+    /// kworker's while work is queued) to `sum`.
+    fn expand(&mut self, node: &Node, sleep: u64, sum: &mut Sum) {
+        let threads = &self.shape.threads;
+        let kworker = threads.len();
+        let mut enabled: Vec<usize> = (0..threads.len())
+            .filter(|&t| node.pcs[t] < threads[t].body.len())
+            .collect();
+        if !node.k.workqueue.is_empty() {
+            enabled.push(kworker);
+        }
+        let mut done: u64 = 0;
+        for &t in &enabled {
+            if sleep & bit(t) != 0 {
+                continue;
+            }
+            let mut child = node.clone();
+            let what = match threads.get(t) {
+                Some(th) => {
+                    child.pcs[t] += 1;
+                    Transition::Stmt(&th.body[node.pcs[t]])
+                }
+                None => Transition::Kworker,
+            };
+            self.transitions += 1;
+            child.seen |= step_lite(&mut child.k, self.table, what);
+            let child_sleep = if self.bounds.reduce {
+                let mine = self.footprint(node, t);
+                (0..=kworker)
+                    .filter(|&u| (sleep | done) & bit(u) != 0)
+                    .filter(|&u| self.footprint(node, u).independent(mine))
+                    .fold(0, |s, u| s | bit(u))
+            } else {
+                0
+            };
+            let sub = self.visit(&child, child_sleep);
+            sum.total = sum.total.saturating_add(sub.total);
+            for (kind, n, path) in &sub.kinds {
+                let longer: Path = Some(Rc::new(Cell {
+                    transition: t as u32,
+                    len: path_len(path) + 1,
+                    rest: path.clone(),
+                }));
+                match sum.kinds.iter_mut().find(|e| e.0 == *kind) {
+                    Some(e) => {
+                        e.1 = e.1.saturating_add(*n);
+                        if path_len(path) + 1 < path_len(&e.2) {
+                            e.2 = longer;
+                        }
+                    }
+                    None => sum.kinds.push((*kind, *n, longer)),
+                }
+            }
+            done |= bit(t);
+            if self.stopped.is_some() {
+                break;
+            }
+        }
+        sum.kinds.sort_by_key(|e| e.0);
+    }
+}
+
+/// The shortest prefix of `full` that, as a `schedule` line, still raises `kind` under
+/// `scheme` (after the listed names the runner goes round-robin, so a prefix often suffices).
+fn shortest_prefix(
+    script: &Script,
+    o: &Overrides,
+    scheme: SchemeKind,
+    kind: ViolationKind,
+    full: Vec<String>,
+) -> Vec<String> {
+    let only = Overrides {
+        schemes: vec![scheme],
+        ..o.clone()
+    };
+    (0..full.len())
+        .map(|n| &full[..n])
+        .find(|prefix| raises(script, &only, prefix, kind))
+        .map_or(full.clone(), <[String]>::to_vec)
+}
+
+/// Whether `script` with its `schedule` replaced by `names` raises `kind`.
+fn raises(script: &Script, o: &Overrides, names: &[String], kind: ViolationKind) -> bool {
+    crate::run(&with_schedule(script, names), o)
+        .traces
+        .iter()
+        .any(|t| t.counts.iter().any(|(k, n)| *k == kind && *n > 0))
 }
 
 /// `script` with its `schedule` replaced by `names`.
-fn with_schedule(script: &Script, names: &[String]) -> Script {
+pub fn with_schedule(script: &Script, names: &[String]) -> Script {
     let mut stmts: Vec<Stmt> = script
         .stmts
         .iter()
         .filter(|s| !matches!(s.kind, StmtKind::Schedule(_)))
         .cloned()
         .collect();
-    let line = stmts.last().map_or(1, |s| s.line + 1);
-    stmts.push(Stmt {
-        kind: StmtKind::Schedule(
-            names
-                .iter()
-                .map(|n| Ident {
-                    name: n.clone(),
-                    span: 0..0,
-                })
-                .collect(),
-        ),
-        span: 0..0,
-        line,
-    });
+    if !names.is_empty() {
+        let line = stmts.last().map_or(1, |s| s.line + 1);
+        stmts.push(Stmt {
+            kind: StmtKind::Schedule(
+                names
+                    .iter()
+                    .map(|n| Ident {
+                        name: n.clone(),
+                        span: 0..0,
+                    })
+                    .collect(),
+            ),
+            span: 0..0,
+            line,
+        });
+    }
     Script { stmts }
 }
 
-/// The violation kinds each scheme raises under `schedule`.
-fn run_with(
-    script: &Script,
-    o: &Overrides,
-    schedule: &[String],
-) -> Vec<(SchemeKind, Vec<ViolationKind>)> {
-    let report = crate::run(&with_schedule(script, schedule), o);
-    report
-        .traces
-        .iter()
-        .map(|t| (t.scheme, t.violations().map(|(k, _)| k).collect()))
-        .collect()
-}
-
-/// Explores every interleaving of `script`'s top-level `thread` blocks (at most
-/// `max_schedules`) under the schemes `o` asks for (all three when none).
-pub fn explore(script: &Script, o: &Overrides, max_schedules: u64) -> Exploration {
-    let threads: Vec<(String, usize)> = script
-        .stmts
-        .iter()
-        .filter_map(|s| match &s.kind {
-            StmtKind::Thread { name, body } => Some((name.name.clone(), body.len())),
-            _ => None,
-        })
-        .collect();
-    let mut counts: Vec<usize> = threads.iter().map(|t| t.1).collect();
-    let mut explored = 0u64;
-    let mut complete = true;
-    // Per scheme, per kind: (violating schedules, the first violating schedule).
-    let mut tally: Vec<(SchemeKind, Vec<Found>)> = Vec::new();
-    let max = max_schedules.max(1);
-    interleavings(&mut counts, &mut Vec::new(), &mut |order| {
-        if explored == max {
-            complete = false;
-            return false;
-        }
-        explored += 1;
-        let names: Vec<String> = order.iter().map(|&t| threads[t].0.clone()).collect();
-        for (scheme, kinds) in run_with(script, o, &names) {
-            let entry = match tally.iter_mut().position(|e| e.0 == scheme) {
-                Some(i) => &mut tally[i].1,
-                None => {
-                    tally.push((scheme, Vec::new()));
-                    &mut tally.last_mut().expect("just pushed").1
-                }
-            };
-            for kind in kinds {
-                match entry.iter_mut().find(|f| f.kind == kind) {
-                    Some(f) => f.violating += 1,
-                    None => entry.push(Found {
-                        kind,
-                        violating: 1,
-                        schedule: names.clone(),
-                    }),
-                }
-            }
-        }
-        true
-    });
-    let schemes = tally
-        .into_iter()
-        .map(|(scheme, mut kinds)| {
-            kinds.sort_by_key(|f| f.kind as usize);
-            let only = Overrides {
-                schemes: vec![scheme],
-                ..o.clone()
-            };
-            let found = kinds
-                .into_iter()
-                .map(
-                    |Found {
-                         kind,
-                         violating,
-                         schedule: full,
-                     }| {
-                        // The shortest prefix of the first violating schedule that still raises it.
-                        let schedule = (0..=full.len())
-                            .map(|n| full[..n].to_vec())
-                            .find(|prefix| {
-                                run_with(script, &only, prefix)
-                                    .iter()
-                                    .any(|(s, ks)| *s == scheme && ks.contains(&kind))
-                            })
-                            .unwrap_or(full);
-                        Found {
-                            kind,
-                            violating,
-                            schedule,
-                        }
-                    },
-                )
-                .collect();
-            SchemeResult { scheme, found }
-        })
-        .collect();
-    Exploration {
-        threads,
-        explored,
-        complete,
-        schemes,
-    }
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const RACE: &str = "file f ext4 pages=1\nmmap buf f shared rw\nwrite buf\n\
-                        thread dio {\n  gup io buf write\n  dma io write\n  put io\n}\n\
-                        thread flusher {\n  writeback f\n  sync\n}\n";
-
-    fn explore_text(text: &str, max: u64) -> Exploration {
-        let p = crate::parse(text);
-        assert!(!p.has_errors(), "{:?}", p.diagnostics);
-        explore(&p.script, &Overrides::default(), max)
-    }
-
-    #[test]
-    fn counts_every_interleaving() {
-        let mut counts = vec![3, 2];
-        let mut n = 0;
-        interleavings(&mut counts, &mut Vec::new(), &mut |_| {
-            n += 1;
-            true
-        });
-        assert_eq!(n, 10, "C(5, 2)");
-        let mut counts = vec![2, 2, 2];
-        let mut n = 0;
-        interleavings(&mut counts, &mut Vec::new(), &mut |_| {
-            n += 1;
-            true
-        });
-        assert_eq!(n, 90, "6! / (2! 2! 2!)");
-    }
-
-    /// The flusher cleaning the page between the pin and the DMA loses the write: only some
-    /// schedules do that.
-    #[test]
-    fn a_race_only_some_schedules_lose() {
-        let e = explore_text(RACE, 1000);
-        assert_eq!((e.explored, e.complete), (10, true));
-        assert_eq!(e.schemes.len(), 3);
-        for s in &e.schemes {
-            let lw = s
-                .found
-                .iter()
-                .find(|f| f.kind == ViolationKind::LostWrite)
-                .unwrap_or_else(|| panic!("{}: no lost-write in {:?}", s.scheme, s.found));
-            assert_eq!(
-                e.frequency(lw),
-                Frequency::Sometimes,
-                "{}: {lw:?}",
-                s.scheme
-            );
-            // Pinned count: dio's gup, then the flusher's writeback, before the DMA.
-            assert!(lw.violating > 0 && lw.violating < 10, "{lw:?}");
-            // The minimal schedule reproduces it when pasted back.
-            let line = if lw.schedule.is_empty() {
-                String::new() // the default round-robin order raises it
-            } else {
-                format!("schedule {}\n", lw.schedule.join(" "))
-            };
-            let text = format!("{RACE}{line}expect violation lost-write\n");
-            let p = crate::parse(&text);
-            assert!(!p.has_errors(), "{:?}", p.diagnostics);
-            let o = Overrides {
-                schemes: vec![s.scheme],
-                ..Overrides::default()
-            };
-            assert!(
-                crate::run(&p.script, &o).passed(),
-                "{}: schedule {:?}",
-                s.scheme,
-                lw.schedule
-            );
-        }
-    }
-
-    /// A schedule that must be spelled out: round-robin starts with dio, which loses nothing
-    /// here; the flusher must clean the page between the pin and the DMA.
-    #[test]
-    fn the_shortest_schedule_is_spelled_out_when_needed() {
-        let text = "file f ext4 pages=1\nmmap buf f shared rw\nwrite buf\n\
-                    thread dio {\n  gup io buf write\n  dma io write\n  put io\n}\n\
-                    thread flusher {\n  read buf\n  writeback f\n}\n";
-        let e = explore_text(text, 1000);
-        let s = &e.schemes[0];
-        let lw = s
-            .found
-            .iter()
-            .find(|f| f.kind == ViolationKind::LostWrite)
-            .expect("lost-write");
-        assert_eq!(e.frequency(lw), Frequency::Sometimes);
-        assert!(!lw.schedule.is_empty(), "{lw:?}");
-        // No shorter prefix reproduces it.
-        let only = Overrides {
-            schemes: vec![s.scheme],
-            ..Overrides::default()
-        };
-        let p = crate::parse(text);
-        let short = &lw.schedule[..lw.schedule.len() - 1];
-        assert!(!run_with(&p.script, &only, short)
-            .iter()
-            .any(|(_, k)| k.contains(&ViolationKind::LostWrite)));
-    }
-
-    #[test]
-    fn a_safe_script_is_never_violated() {
-        let safe = "mmap a anon pages=1 rw\nmmap b anon pages=1 rw\n\
-                    thread one {\n  write a\n  read a\n}\nthread two {\n  write b\n  read b\n}\n";
-        let e = explore_text(safe, 1000);
-        assert_eq!((e.explored, e.complete), (6, true));
-        assert!(
-            e.schemes.iter().all(|s| s.found.is_empty()),
-            "{:?}",
-            e.schemes
-        );
-    }
-
-    #[test]
-    fn the_bound_is_reported() {
-        let e = explore_text(RACE, 4);
-        assert_eq!((e.explored, e.complete), (4, false));
-        let none = explore_text("mmap a anon pages=1 rw\nwrite a\n", 10);
-        assert_eq!((none.explored, none.complete), (1, true));
-    }
-}
+mod tests;

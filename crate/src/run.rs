@@ -8,7 +8,7 @@ use crate::kernel::gup::{GupCall, GupKind};
 use crate::kernel::vmscan::ReclaimTarget;
 use crate::kernel::{Backing, Context, Kernel, Pte, StepCx};
 use crate::script::{
-    Cmp, Expect, Ident, Op, PageField, PageRange, Script, Setting, Stmt, StmtKind,
+    Cmp, Expect, Ident, Op, PageField, PageRange, Script, Setting, Stmt, StmtKind, KWORKER,
 };
 use crate::settings::{Overrides, Settings, MAX_STEPS};
 use crate::trace::{self, Step, StepKind, Trace};
@@ -207,6 +207,7 @@ pub fn run_one(
         stop: false,
         stop_after,
         scoped: 0,
+        lite: false,
     };
     r.script(script);
     let counts = ViolationKind::ALL
@@ -226,6 +227,68 @@ pub fn run_one(
         kernel: r.k,
         cost_points: r.cost_points,
     }
+}
+
+/// What the explorer runs as one transition (`crate::explore`).
+pub(crate) enum Transition<'s> {
+    /// A thread's next statement (a `repeat` runs whole).
+    Stmt(&'s Stmt),
+    /// The kworker runs the oldest queued work item.
+    Kworker,
+    /// The top-level statements after the threads, then the end-of-script checks.
+    Tail(&'s [Stmt]),
+    /// The top-level statements before the threads.
+    Head(&'s [Stmt]),
+}
+
+/// Runs one transition on `k` without a trace or expectations; returns the violation kinds it
+/// raised as a bit set over [`ViolationKind::ALL`].
+pub(crate) fn step_lite(k: &mut Kernel, table: &CostTable, what: Transition<'_>) -> u32 {
+    let scheme = k.scheme;
+    let settings = k.settings.clone();
+    let mut r = Runner {
+        k: std::mem::replace(k, Kernel::new(scheme, settings.clone())),
+        table,
+        cx: StepCx::default(),
+        trace: Trace {
+            scheme,
+            settings,
+            steps: Vec::new(),
+            total: CostCounts::default(),
+            total_ps: 0,
+            counts: Vec::new(),
+            first_step: Vec::new(),
+            executed: 0,
+            budget_hit: None,
+        },
+        counts: vec![0; ViolationKind::ALL.len()],
+        first: vec![None; ViolationKind::ALL.len()],
+        last_result: OpResult::Ok,
+        expectations: Vec::new(),
+        cost_points: Vec::new(),
+        summary: None,
+        stop: false,
+        stop_after: None,
+        scoped: 0,
+        lite: true,
+    };
+    match what {
+        Transition::Stmt(st) => r.stmt(st),
+        Transition::Kworker => r.kworker(0),
+        Transition::Head(stmts) => stmts.iter().for_each(|st| r.stmt(st)),
+        Transition::Tail(stmts) => {
+            stmts.iter().for_each(|st| r.stmt(st));
+            if !r.stop {
+                r.end_of_script();
+            }
+        }
+    }
+    *k = r.k;
+    r.counts
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| **n > 0)
+        .fold(0, |bits, (i, _)| bits | 1 << i)
 }
 
 struct Summary {
@@ -253,12 +316,14 @@ struct Runner<'a> {
     stop: bool,
     stop_after: Option<u64>,
     scoped: u32,
+    /// Driven by the explorer: no trace steps, no expectations, only the violation counts.
+    lite: bool,
 }
 
 /// Where a top-level unit of execution ends.
 enum Unit<'s> {
     Stmt(&'s Stmt),
-    Threads(Vec<(&'s Ident, &'s [Stmt])>, Option<&'s [Ident]>),
+    Threads(Vec<(&'s Ident, &'s [Stmt])>, Option<(&'s [Ident], u32)>),
 }
 
 impl Runner<'_> {
@@ -274,7 +339,7 @@ impl Runner<'_> {
                     thread_pos.get_or_insert(units.len());
                     threads.push((name, body.as_slice()));
                 }
-                StmtKind::Schedule(names) => schedule = Some(names.as_slice()),
+                StmtKind::Schedule(names) => schedule = Some((names.as_slice(), st.line)),
                 _ => units.push(Unit::Stmt(st)),
             }
         }
@@ -302,15 +367,17 @@ impl Runner<'_> {
         }
     }
 
-    fn threads(&mut self, ts: &[(&Ident, &[Stmt])], schedule: Option<&[Ident]>) {
+    fn threads(&mut self, ts: &[(&Ident, &[Stmt])], schedule: Option<(&[Ident], u32)>) {
         let mut next = vec![0usize; ts.len()];
-        if let Some(order) = schedule {
+        if let Some((order, line)) = schedule {
             for name in order {
                 if let Some(t) = ts.iter().position(|(n, _)| n.name == name.name) {
                     if let Some(st) = ts[t].1.get(next[t]) {
                         next[t] += 1;
                         self.stmt(st);
                     }
+                } else if name.name == KWORKER {
+                    self.kworker(line);
                 }
             }
         }
@@ -332,10 +399,23 @@ impl Runner<'_> {
         }
     }
 
+    /// `kworker` in a schedule: the system workqueue's kworker runs its next pending item (a
+    /// no-op, not a step, when nothing is queued).
+    fn kworker(&mut self, line: u32) {
+        if self.k.workqueue.is_empty() || !self.budget_ok(line) {
+            return;
+        }
+        self.begin_step();
+        self.k.run_one_work(&mut self.cx);
+        self.k.check_touched(&mut self.cx);
+        self.last_result = self.cx.result;
+        self.record(line, || KWORKER.to_string(), StepKind::Op);
+    }
+
     /// Starts recording a step; notes are skipped while a repeat is being summarised.
     fn begin_step(&mut self) {
         self.cx.reset();
-        self.cx.quiet = self.summary.is_some();
+        self.cx.quiet = self.summary.is_some() || self.lite;
     }
 
     fn budget_ok(&mut self, line: u32) -> bool {
@@ -382,6 +462,7 @@ impl Runner<'_> {
                 }
             }
             StmtKind::Repeat { count, body } => self.repeat(st, *count, body),
+            StmtKind::Expect { .. } if self.lite => {}
             StmtKind::Expect { expect, under } => {
                 if !under.is_empty() && !under.contains(&self.k.scheme) {
                     return;
@@ -483,6 +564,10 @@ impl Runner<'_> {
             let i = f.kind as usize;
             self.counts[i] += 1;
             self.first[i].get_or_insert(index);
+        }
+        if self.lite {
+            self.cx.findings.clear();
+            return;
         }
         if let Some(sm) = &mut self.summary {
             sm.costs.add_all(&self.cx.costs, 1);

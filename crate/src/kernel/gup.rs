@@ -627,21 +627,37 @@ impl Kernel {
         if self.workqueue.is_empty() {
             return;
         }
+        cx.charge(Primitive::WorkerWakeup, 1);
+        while self.run_work_item(cx) {}
+    }
+
+    /// `kworker` in a schedule (and the explorer's kworker): the kworker wakes and runs the
+    /// oldest queued item only, so other statements can interleave between two deferred items.
+    pub fn run_one_work(&mut self, cx: &mut StepCx) {
+        if !self.workqueue.is_empty() {
+            cx.charge(Primitive::WorkerWakeup, 1);
+            self.run_work_item(cx);
+        }
+    }
+
+    /// Runs the oldest queued item in process context; false when none was queued.
+    fn run_work_item(&mut self, cx: &mut StepCx) -> bool {
+        let Some(w) = self.workqueue.pop_front() else {
+            return false;
+        };
         let saved = self.ctx;
         self.ctx = Context::Process;
-        cx.charge(Primitive::WorkerWakeup, 1);
-        while let Some(w) = self.workqueue.pop_front() {
-            match w {
-                Work::BioDirty(h) => {
-                    if self.handles[h as usize].state == HandleState::Completing {
-                        self.dirty_lock(cx, h);
-                        self.release(cx, h);
-                    }
+        match w {
+            Work::BioDirty(h) => {
+                if self.handles[h as usize].state == HandleState::Completing {
+                    self.dirty_lock(cx, h);
+                    self.release(cx, h);
                 }
-                Work::FakeRelease(f) => self.remove_fake(cx, f),
             }
+            Work::FakeRelease(f) => self.remove_fake(cx, f),
         }
         self.ctx = saved;
+        true
     }
 
     /// Takes a fake VMA out of its tree under the tree's rwsem and frees it.

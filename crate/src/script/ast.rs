@@ -179,6 +179,10 @@ pub enum StmtKind {
     Schedule(Vec<Ident>),
 }
 
+/// The name that, in a `schedule`, lets the system workqueue's kworker run its oldest pending
+/// item (deferred work: `bio_dirty_fn` after an IRQ completion, a fake VMA's removal).
+pub const KWORKER: &str = "kworker";
+
 /// `set` statements.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "key", content = "value", rename_all = "kebab-case")]

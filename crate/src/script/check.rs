@@ -146,7 +146,13 @@ impl<'t> Checker<'t> {
     fn collect_threads(&mut self, stmts: &[Stmt]) {
         for stmt in stmts {
             if let StmtKind::Thread { name, .. } = &stmt.kind {
-                if let Some(prev) = self.threads.get(&name.name) {
+                if name.name == super::KWORKER {
+                    self.error(
+                        name.span.clone(),
+                        "`kworker` is the workqueue's name in a `schedule`, not a thread's".into(),
+                        Some("give the thread another name".into()),
+                    );
+                } else if let Some(prev) = self.threads.get(&name.name) {
                     let msg = format!(
                         "thread `{}` is already defined on line {prev}",
                         clip(&name.name)
@@ -259,7 +265,7 @@ impl<'t> Checker<'t> {
                     return;
                 }
                 for name in names {
-                    if !self.threads.contains_key(&name.name) {
+                    if name.name != super::KWORKER && !self.threads.contains_key(&name.name) {
                         let hint = self.hint_among(
                             &name.name,
                             self.threads.keys().map(String::as_str),
