@@ -31,6 +31,8 @@ use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 use std::rc::Rc;
 
+use serde::{Deserialize, Serialize};
+
 use crate::cost::CostTable;
 use crate::kernel::Kernel;
 use crate::run::{step_lite, Transition};
@@ -41,7 +43,7 @@ use crate::{SchemeKind, ViolationKind};
 const _: () = assert!(ViolationKind::ALL.len() <= 32, "kind sets are u32 bit sets");
 
 /// How often a violation happens over the explored schedules.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Frequency {
     /// In no schedule.
     Never,
@@ -63,7 +65,7 @@ impl Frequency {
 }
 
 /// One violation kind under one scheme.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Found {
     /// The violation.
     pub kind: ViolationKind,
@@ -74,7 +76,7 @@ pub struct Found {
 }
 
 /// Why an exploration stopped before the end.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Stop {
     /// The bound on distinct states was hit.
     States(u64),
@@ -83,7 +85,7 @@ pub enum Stop {
 }
 
 /// The exploration of one scheme.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SchemeResult {
     /// The scheme.
     pub scheme: SchemeKind,
@@ -118,7 +120,7 @@ impl SchemeResult {
 }
 
 /// What exploring a script found.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Exploration {
     /// The threads, in script order, with their statement counts.
     pub threads: Vec<(String, usize)>,

@@ -6,6 +6,7 @@
 pub mod compare;
 pub mod crash;
 pub mod exercises;
+pub mod explorer;
 pub mod gallery;
 pub mod logic;
 mod overrides;
@@ -299,6 +300,7 @@ pub fn app() -> Html {
     let force = use_force_update();
     let run_ms = use_mut_ref(|| 0.0f64);
     let timer = use_mut_ref(|| None::<Timeout>);
+    let explore_focus = use_mut_ref(|| None::<(String, SchemeKind, mm_model::ViolationKind)>);
     let gallery_ref = use_node_ref();
 
     // The editor's own parse (diagnostics, gutter marks) always follows the text: parsing is
@@ -360,6 +362,28 @@ pub fn app() -> Html {
     if *state_gen.borrow() != generation {
         *state_gen.borrow_mut() = generation;
         *state_ms.borrow_mut() = 0.0;
+    }
+    {
+        let explore_focus = explore_focus.clone();
+        let selected = selected.clone();
+        let eval = eval.clone();
+        let key_text = shown.key.0.clone();
+        use_effect_with(generation, move |_| {
+            let hit = matches!(&*explore_focus.borrow(), Some((t, _, _)) if *t == key_text);
+            if hit {
+                if let Some((_, k, kind)) = explore_focus.borrow_mut().take() {
+                    let first = eval.report.trace(k).and_then(|t| {
+                        t.first_step
+                            .iter()
+                            .find(|(v, _)| *v == kind)
+                            .map(|(_, i)| *i)
+                    });
+                    if first.is_some() {
+                        selected.set(first);
+                    }
+                }
+            }
+        });
     }
     let stale = shown.key.0 != *text || shown.key.1 != *overrides || shown.key.2 != *nonce;
     let report = &eval.report;
@@ -577,6 +601,34 @@ pub fn app() -> Html {
             timer.borrow_mut().take();
             *pending.borrow_mut() = Some(now_ms());
             save_script(&new);
+            selected.set(None);
+            run_text.set(new.clone());
+            text.set(new);
+        })
+    };
+    // Opens an exploration's counterexample: the script with its schedule line, on that
+    // scheme, stepped to the violation's first step once the new results arrive.
+    let on_explore_open = {
+        let text = text.clone();
+        let run_text = run_text.clone();
+        let timer = timer.clone();
+        let pending = pending.clone();
+        let scheme = scheme.clone();
+        let side = side.clone();
+        let left_px = left_px.clone();
+        let selected = selected.clone();
+        let explore_focus = explore_focus.clone();
+        Callback::from(move |(k, names, kind): view::Open| {
+            let new = explorer::set_schedule(&text, &names);
+            timer.borrow_mut().take();
+            *pending.borrow_mut() = Some(now_ms());
+            save_script(&new);
+            *explore_focus.borrow_mut() = Some((new.clone(), k, kind));
+            scheme.set(Some(k));
+            if *side {
+                left_px.set(None);
+                side.set(false);
+            }
             selected.set(None);
             run_text.set(new.clone());
             text.set(new);
@@ -1324,6 +1376,11 @@ pub fn app() -> Html {
     } else {
         "my script (saved before the last switch)"
     };
+    let has_threads = parse_now
+        .script
+        .stmts
+        .iter()
+        .any(|st| matches!(st.kind, mm_model::script::StmtKind::Thread { .. }));
     let show_scratch = gallery_id == gallery::SCRATCH_ID || scratch.is_some();
 
     // The sweep runs 20 small scripts: only while its panel is open, again when the costs change.
@@ -1534,6 +1591,9 @@ pub fn app() -> Html {
                     }
                     { present_bar }
                     { view::verdict(&verdicts, vprops, on_pick_scheme, on_jump, on_reset_all) }
+                    if has_threads {
+                        <view::ExplorePanel text={(*text).clone()} overrides={overrides.to_json()} on_open={on_explore_open} />
+                    }
                     if *export {
                         <section class="panel" aria-labelledby="export-title">
                             <h2 id="export-title">{ "Export (plain text, for email)" }</h2>

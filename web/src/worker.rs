@@ -54,11 +54,11 @@ pub type StateWant = (StateKey, String, String);
 /// or the worker failed and the app must replay on the main thread).
 pub type OnState = Rc<dyn Fn(StateKey, Option<mm_model::Kernel>)>;
 
-fn get(obj: &JsValue, key: &str) -> JsValue {
+pub(crate) fn get(obj: &JsValue, key: &str) -> JsValue {
     js_sys::Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }
 
-fn set(obj: &js_sys::Object, key: &str, v: &JsValue) {
+pub(crate) fn set(obj: &js_sys::Object, key: &str, v: &JsValue) {
     let _ = js_sys::Reflect::set(obj, &JsValue::from_str(key), v);
 }
 
@@ -130,10 +130,24 @@ pub fn scheme_by_name(name: &str) -> Option<SchemeKind> {
     SchemeKind::ALL.iter().copied().find(|k| k.name() == name)
 }
 
+/// The URL of the worker script, from the page's `<meta name="pinlab-worker">` (none under
+/// wasm-bindgen-test-runner).
+pub fn worker_url() -> Option<String> {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.query_selector("meta[name=pinlab-worker]").ok().flatten())
+        .and_then(|m| m.get_attribute("content"))
+        .filter(|u| !u.is_empty())
+}
+
 /// The worker's message handler: one request in, one reply out. `kind: "state"` requests
 /// (`{id, kind, text, overrides, scheme, step}`) are answered with `{id, kind, step, kernel, ms}`;
-/// others are runs.
-pub fn handle_request(data: &JsValue) -> JsValue {
+/// `kind: "explore"` requests post their progress through `post` before the final reply
+/// ([`crate::explorer`]); others are runs.
+pub fn handle_request(data: &JsValue, post: &dyn Fn(&JsValue)) -> JsValue {
+    if get(data, "kind").as_string().as_deref() == Some("explore") {
+        return crate::explorer::handle_in_worker(data, post);
+    }
     let id = get(data, "id");
     if get(data, "kind").as_string().as_deref() == Some("state") {
         let text = get(data, "text").as_string().unwrap_or_default();
@@ -217,11 +231,7 @@ impl Runner {
             _closures: Vec::new(),
             ready_timeout: None,
         }));
-        let url = web_sys::window()
-            .and_then(|w| w.document())
-            .and_then(|d| d.query_selector("meta[name=pinlab-worker]").ok().flatten())
-            .and_then(|m| m.get_attribute("content"))
-            .filter(|u| !u.is_empty());
+        let url = worker_url();
         probe_worker(false);
         let Some(url) = url else {
             return this;

@@ -3,7 +3,9 @@
 //! `mm-worker_bg.wasm`); the app starts it (see `mm_web::worker`). Each message
 //! `{id, text, overrides}` is parsed and run, and answered with `{id, report, ms}`; a
 //! `{id, kind: "state", ...}` message replays to a step for the state view and is answered with
-//! `{id, kind, step, kernel, ms}`. The first message out is `{ready: true}`.
+//! `{id, kind, step, kernel, ms}`; a `{kind: "explore", ...}` message explores the script's
+//! interleavings, posting progress before its answer (`mm_web::explorer`; the app starts a
+//! worker of its own for each exploration). The first message out is `{ready: true}`.
 
 #[cfg(target_arch = "wasm32")]
 fn main() {
@@ -14,7 +16,12 @@ fn main() {
     let reply_to = scope.clone();
     let on_message =
         Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
-            let reply = mm_web::worker::handle_request(&e.data());
+            let post = |m: &JsValue| {
+                if let Err(err) = reply_to.post_message(m) {
+                    web_sys::console::error_1(&err);
+                }
+            };
+            let reply = mm_web::worker::handle_request(&e.data(), &post);
             if let Err(err) = reply_to.post_message(&reply) {
                 web_sys::console::error_1(&err);
             }

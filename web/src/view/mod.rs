@@ -2,11 +2,13 @@
 
 mod compare;
 mod exercise;
+mod explore;
 mod help;
 mod picture;
 
 pub use compare::{grid, verdict, GridSel, Jump, VerdictProps};
 pub use exercise::exercise;
+pub use explore::{ExplorePanel, Open};
 pub use help::help;
 pub use picture::picture;
 

@@ -1,0 +1,146 @@
+// The Explore panel: explore a racy script (the lanes show Never / Sometimes / Always per
+// scheme), open a counterexample in the stepper (its schedule line lands in the script and the
+// stepper selects the violating step), start a long exploration and cancel it; the main thread
+// never runs a task over 50 ms while the worker explores (PerformanceObserver longtask).
+// Adds "explore-3x6" (wall time of 3 threads x 6 statements, and states/s) to
+// target/e2e/latency.json.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+const outDir = process.env.E2E_OUT_DIR ?? path.resolve('target', 'e2e');
+
+function assert(cond, msg) {
+  if (!cond) throw new Error(msg);
+}
+
+const RACE = `file f ext4 pages=1
+mmap buf f shared rw
+write buf
+thread dio {
+  gup io buf write
+  dma io write
+  put io
+}
+thread flusher {
+  read buf
+  writeback f
+}
+`;
+
+// Three threads of six statements on one page: every pair of statements conflicts.
+const BIG = `file f ext4 pages=1
+mmap buf f shared rw
+write buf
+thread a {
+  gup ia buf write
+  dma ia write
+  put ia dirty
+  write buf
+  writeback f
+  read buf
+}
+thread b {
+  write buf
+  gup ib buf write
+  writeback f
+  dma ib write
+  put ib
+  read buf
+}
+thread c {
+  read buf
+  writeback f
+  write buf
+  reclaim f
+  write buf
+  sync
+}
+`;
+
+// Long: four threads of eight conflicting statements (far more states than a test can wait for).
+const LONG = `file f ext4 pages=1
+mmap buf f shared rw
+write buf
+${['w', 'x', 'y', 'z'].map((n) => `thread ${n} {\n${'  write buf\n  writeback f\n'.repeat(4)}}\n`).join('')}`;
+
+async function longTasks(page) {
+  return page.evaluate(() => window.__longTasks.splice(0));
+}
+
+export default async function explore90(page, baseURL, t) {
+  await page.goto(baseURL, { waitUntil: 'load' });
+  await page.locator('#verdict').waitFor({ timeout: 20_000 });
+  await page.evaluate(() => {
+    window.__longTasks = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) window.__longTasks.push({ start: e.startTime, dur: e.duration });
+    }).observe({ type: 'longtask' });
+  });
+  await page.locator('#editor').fill(RACE);
+  await page.locator('#explore-panel').waitFor({ timeout: 10_000 });
+  await longTasks(page);
+
+  // Explore the race.
+  await page.click('#explore-run');
+  await page.locator('.explore-lane').first().waitFor({ timeout: 30_000 });
+  assert(await page.locator('.explore-lane').count() === 3, 'three lanes');
+  for (const scheme of ['legacy', 'refcount', 'fake-vma']) {
+    const obs = page.locator(`.explore-lane[data-scheme="${scheme}"] li[data-violation="lost-write"]`);
+    assert(await obs.count() === 1, `${scheme}: no lost-write observation`);
+    assert(await obs.getAttribute('data-frequency') === 'Sometimes', `${scheme}: lost-write not Sometimes`);
+  }
+  const summary = (await page.locator('#explore-summary').textContent()) ?? '';
+  assert(/states in \d+ ms/.test(summary), `summary: ${summary}`);
+  await t.screenshot('90-explore-race');
+
+  // Open the legacy counterexample: the schedule lands in the script, the stepper shows it.
+  await page.locator('.explore-lane[data-scheme="legacy"] li[data-violation="lost-write"] .explore-open').click();
+  await page.waitForFunction(() => document.querySelector('#editor').value.includes('schedule dio flusher flusher'), null, { timeout: 10_000 });
+  await page.waitForFunction(() => {
+    const cur = document.querySelector('.cur-stmt');
+    return cur && /put io/.test(cur.textContent);
+  }, null, { timeout: 10_000 });
+  const active = (await page.locator('.scheme-btn.active').first().textContent()) ?? '';
+  assert(/legacy/i.test(active), `the stepper follows legacy, not ${active}`);
+  await t.screenshot('90-explore-opened');
+
+  // 3 threads x 6 statements, timed in the page.
+  await page.locator('#editor').fill(BIG);
+  await page.locator('#explore-run').waitFor();
+  await longTasks(page);
+  const t0 = Date.now();
+  await page.click('#explore-run');
+  await page.locator('#explore-summary').waitFor({ timeout: 60_000 });
+  const wall = Date.now() - t0;
+  const bigSummary = (await page.locator('#explore-summary').textContent()) ?? '';
+  const m = /([\d,]+) states in (\d+) ms/.exec(bigSummary);
+  assert(m, `summary: ${bigSummary}`);
+  const states = Number(m[1].replaceAll(',', ''));
+  const ms = Number(m[2]);
+  t.log(`3x6: ${states} states in ${ms} ms in the worker, ${wall} ms click to lanes`);
+  const bigTasks = await longTasks(page);
+  assert(bigTasks.every((x) => x.dur <= 50), `long tasks while exploring: ${JSON.stringify(bigTasks)}`);
+
+  // A long exploration: progress shows, cancel stops it, the page stays live.
+  await page.locator('#editor').fill(LONG);
+  await longTasks(page);
+  await page.click('#explore-run');
+  await page.waitForFunction(() => /states\/s/.test(document.querySelector('#explore-progress')?.textContent ?? ''), null, { timeout: 20_000 });
+  const progress = (await page.locator('#explore-progress').textContent()) ?? '';
+  assert(/\d+ states, [\d,]+ transitions/.test(progress), `progress: ${progress}`);
+  await t.screenshot('90-explore-progress');
+  await page.click('#explore-cancel');
+  await page.waitForFunction(() => /cancelled/.test(document.querySelector('#explore-progress')?.textContent ?? ''), null, { timeout: 5_000 });
+  assert(await page.locator('#explore-cancel').count() === 0, 'cancel still shown');
+  const tasks = await longTasks(page);
+  assert(tasks.every((x) => x.dur <= 50), `long tasks while exploring: ${JSON.stringify(tasks)}`);
+  // The editor still answers.
+  await page.locator('#editor').press('End');
+  await page.locator('#editor').type('# still live\n');
+  assert((await page.locator('#editor').inputValue()).includes('# still live'), 'the editor is dead');
+
+  const file = path.join(outDir, 'latency.json');
+  const data = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
+  data['explore-3x6'] = { states, worker_ms: ms, click_to_lanes_ms: wall, states_per_s: Math.round((states * 1000) / Math.max(ms, 1)) };
+  writeFileSync(file, JSON.stringify(data, null, 2));
+}
