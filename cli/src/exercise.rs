@@ -2,11 +2,12 @@
 //! submissions into a CSV (`mm_model::exercise` does the grading).
 
 use std::fmt::Write as _;
+use std::path::PathBuf;
 
 use mm_model::exercise::{self, Exercise, Grade};
 use mm_model::Overrides;
 
-use crate::{read_input, split_args, Usage, WIDTH};
+use crate::{read_input, Usage, WIDTH};
 
 /// Words of `text` wrapped at `width` columns: the first line starts with `first`, the others
 /// are indented as deep.
@@ -170,41 +171,60 @@ pub fn grade_dir(ex: &Exercise, dir: &std::path::Path) -> Result<String, Usage> 
 }
 
 /// `pinlab exercise list|show|check|grade ...`
-pub fn cmd_exercise(args: &[String]) -> Result<u8, Usage> {
-    let Some((sub, rest)) = args.split_first() else {
-        return Err(Usage(
-            "exercise: missing subcommand (list, show, check, grade)\nTry 'pinlab exercise --help'."
-                .into(),
-        ));
-    };
-    let answer = rest.iter().any(|a| a == "--answer");
-    let rest: Vec<String> = rest.iter().filter(|a| *a != "--answer").cloned().collect();
-    match sub.as_str() {
-        "list" => {
+#[derive(clap::Subcommand)]
+pub enum ExerciseCommand {
+    /// List the shipped exercises
+    List,
+    /// Print an exercise: task, starting script, visible checks
+    Show {
+        /// A shipped exercise or an .ex file
+        #[arg(value_name = "NAME")]
+        name: String,
+        /// Add the first N hints
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        hints: usize,
+        /// Add the model answer
+        #[arg(long)]
+        answer: bool,
+    },
+    /// Grade a script against an exercise's checks
+    Check {
+        /// A shipped exercise or an .ex file
+        #[arg(value_name = "NAME")]
+        name: String,
+        /// The script; - reads standard input
+        #[arg(value_name = "FILE")]
+        file: String,
+    },
+    /// Grade every *.pin of DIR into a CSV
+    Grade {
+        /// A shipped exercise or an .ex file
+        #[arg(value_name = "NAME")]
+        name: String,
+        /// One script per student
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+        /// Write the CSV to OUT (default: standard output)
+        #[arg(long, value_name = "OUT")]
+        csv: Option<PathBuf>,
+    },
+}
+
+pub fn cmd_exercise(c: &ExerciseCommand) -> Result<u8, Usage> {
+    match c {
+        ExerciseCommand::List => {
             print!("{}", list());
             Ok(0)
         }
-        "show" => {
-            let (opts, pos) = split_args(&rest, &["--hints"])?;
-            let [name] = pos.as_slice() else {
-                return Err(Usage("exercise show: one NAME expected".into()));
-            };
-            let mut hints = 0;
-            for (_, v) in opts {
-                hints = v
-                    .parse()
-                    .map_err(|_| Usage(format!("--hints wants a number, got `{v}`")))?;
-            }
-            print!("{}", show(&load(name)?, hints, answer));
+        ExerciseCommand::Show {
+            name,
+            hints,
+            answer,
+        } => {
+            print!("{}", show(&load(name)?, *hints, *answer));
             Ok(0)
         }
-        "check" => {
-            let (_, pos) = split_args(&rest, &[])?;
-            let [name, file] = pos.as_slice() else {
-                return Err(Usage(
-                    "exercise check: NAME and FILE (or -) expected".into(),
-                ));
-            };
+        ExerciseCommand::Check { name, file } => {
             let ex = load(name)?;
             let text = read_input(file)?;
             let g = exercise::grade(&ex, &text, &Overrides::default());
@@ -217,21 +237,14 @@ pub fn cmd_exercise(args: &[String]) -> Result<u8, Usage> {
                 1
             })
         }
-        "grade" => {
-            let (opts, pos) = split_args(&rest, &["--csv"])?;
-            let [name, dir] = pos.as_slice() else {
-                return Err(Usage("exercise grade: NAME and DIR expected".into()));
-            };
-            let table = grade_dir(&load(name)?, std::path::Path::new(dir))?;
-            match opts.iter().find(|(k, _)| k == "--csv") {
-                Some((_, path)) => std::fs::write(path, &table)
-                    .map_err(|e| Usage(format!("cannot write `{path}`: {e}")))?,
+        ExerciseCommand::Grade { name, dir, csv } => {
+            let table = grade_dir(&load(name)?, dir)?;
+            match csv {
+                Some(path) => std::fs::write(path, &table)
+                    .map_err(|e| Usage(format!("cannot write `{}`: {e}", path.display())))?,
                 None => print!("{table}"),
             }
             Ok(0)
         }
-        other => Err(Usage(format!(
-            "exercise: unknown subcommand `{other}` (list, show, check, grade)"
-        ))),
     }
 }

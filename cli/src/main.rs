@@ -13,6 +13,7 @@ use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use clap::{Args, CommandFactory as _, FromArgMatches as _, Parser, Subcommand, ValueEnum};
 use mm_model::cost::{fmt_ps, CostTable, Primitive};
 use mm_model::settings::{CounterMode, GupFastMode, WritebackPolicy};
 use mm_model::trace::shorten;
@@ -21,168 +22,278 @@ use mm_model::{Duration, KernelVersion, Overrides, SchemeKind, ViolationKind};
 /// Output width of every text output.
 pub const WIDTH: usize = 72;
 
-const VERSION: &str = env!("CARGO_PKG_VERSION");
-
+/// The end of every help text.
 const EXIT_CODES: &str = "\
 Exit codes:
   0  ok
   1  a check or expectation failed
-  2  bad input or usage (unreadable file, script errors, bad option)
-";
+  2  bad input or usage (unreadable file, script errors, bad option)";
 
-const HELP: &str = "\
-pinlab - model Linux page pinning schemes side by side
+/// Model Linux page pinning schemes side by side
+///
+/// A command's options and what it prints: pinlab COMMAND --help.
+#[derive(Parser)]
+#[command(
+    name = "pinlab",
+    version,
+    term_width = WIDTH,
+    args_override_self = true,
+    arg_required_else_help = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
 
-Usage: pinlab COMMAND [OPTIONS]
+#[derive(Subcommand)]
+enum Command {
+    /// Run a script under the schemes, print the traces
+    ///
+    /// Runs a script (- reads standard input) and prints every scheme's
+    /// trace and a side-by-side summary.
+    #[command(verbatim_doc_comment)]
+    Run(RunArgs),
+    /// Run self-checking scripts (files or directories)
+    ///
+    /// Runs each script (directories: every *.pin inside, sorted) under all
+    /// three schemes with default settings (--kernel: that release's rules,
+    /// whatever the scripts say) and prints one line per file:
+    ///   ok      NAME
+    ///   FAIL    NAME line N: expected ..., observed ...
+    ///   ERROR   NAME line:col message
+    /// then a totals line `N passed, M failed`.
+    #[command(verbatim_doc_comment)]
+    Check(CheckArgs),
+    /// Per-page GUP + release cost against IO size
+    ///
+    /// Per-page cost of GUP + release against pages per call (1..512) for
+    /// each scheme, with completion in process context (put io dirty) or in
+    /// IRQ context (complete io dirty + workqueue), on a 512-page ext4 file
+    /// mapped shared rw. --svg FILE also writes a log-log line chart.
+    #[command(verbatim_doc_comment)]
+    Sweep(sweep::SweepArgs),
+    /// The script as a C program for a real kernel
+    ///
+    /// Writes a C program that performs the script with real syscalls on
+    /// Linux (mmap, fork, mprotect, MADV_PAGEOUT, ftruncate, vmsplice,
+    /// long-term pins as io_uring buffers or through the gup_test module,
+    /// DMA through io_uring, move_pages) and prints the kernel's
+    /// answers as `@LINE expect ...` lines: every operation's result, and
+    /// at each `expect page` the page's mapcount and zeropage. It builds
+    /// against oracle/lib/oracle.h; `make kernel-check` runs it on Linux 6.1
+    /// (docs/fidelity.md). A statement userspace cannot perform is listed
+    /// as `FILE:LINE: not exportable: REASON`, and nothing is written.
+    /// --observe all: after every operation, observe every page of main's
+    /// VMAs (the differential run's mode) instead of only at `expect page`.
+    ///
+    /// --fuzz writes N seeded random scripts of the exportable subset into
+    /// DIR (fz-SEED.pin and fz-SEED.c, observing every page after every
+    /// operation) for `make kernel-fuzz`; the same seed, the same scripts.
+    #[command(verbatim_doc_comment)]
+    Export(ExportArgs),
+    /// A share link that opens the script in the playground
+    ///
+    /// Prints the URL that opens the script in the playground, in the view
+    /// the options describe: the same link the page's 🔗 button makes for
+    /// that view (the script travels compressed in the URL fragment; no
+    /// server keeps it). --kernel, --set and --cost are the settings and
+    /// cost overrides, as for `pinlab run`.
+    #[command(verbatim_doc_comment)]
+    Link(LinkArgs),
+    /// Classroom exercises: list, show, check, grade
+    ///
+    /// Classroom exercises (docs/teaching.md). NAME is a shipped exercise
+    /// (`pinlab exercise list`; the number may be left out) or an .ex file.
+    /// show prints the task, the starting script, the visible checks and how
+    /// many are hidden; --hints N adds the first N hints, --answer the model
+    /// answer. check grades a script: every visible check with what was
+    /// observed, the hidden checks' tally; exit 0 when all pass, 1 when not,
+    /// 2 when the script has errors. grade grades every *.pin of DIR (one
+    /// student per file) and writes a CSV: student, pass/fail per check,
+    /// passed, total.
+    #[command(verbatim_doc_comment, subcommand)]
+    Exercise(exercise::ExerciseCommand),
+    /// Every interleaving of the script's threads
+    ///
+    /// Runs every interleaving of the script's thread blocks (the schedule
+    /// line is ignored) under each scheme, the kworker running queued
+    /// deferred work at any point, and prints per scheme and violation
+    /// `Observation SCHEME NAME Never|Sometimes|Always V/N` (V of the N
+    /// schedules raise it) with the shortest `schedule ...` line that
+    /// reproduces it, to paste back into the script.
+    ///
+    /// Statements are atomic. A state reached twice is explored once (the
+    /// counts stay exact), and of two orders of independent statements
+    /// only one is run, so N counts schedules up to such reorderings;
+    /// --no-reduce runs and counts every interleaving. --max-states bounds
+    /// the distinct states per scheme; when the bound cuts the exploration,
+    /// the report says `incomplete`.
+    ///
+    /// The exit code is 0 whatever is found (exploring observes, it does
+    /// not check), 2 when the script has errors.
+    #[command(verbatim_doc_comment)]
+    Explore(explore::ExploreArgs),
+    /// Explain a violation (no NAME: list them)
+    ///
+    /// Explains a violation or event: what it means, the kernel path, a
+    /// source to read, and an example script that raises it. Without NAME,
+    /// lists every name. With NAME and --kernel, the kernel path names the
+    /// functions as release X.Y called them (an older name is followed by
+    /// the current one). With --kernel alone, lists the version-dependent mm
+    /// rules in force in release X.Y, each with the commit that merged it, and
+    /// the rules that release does not have yet or no longer has.
+    #[command(verbatim_doc_comment)]
+    Explain(ExplainArgs),
+    /// Print the cost table
+    ///
+    /// Prints the cost table: primitive, duration, basis and source.
+    #[command(verbatim_doc_comment)]
+    Costs,
+}
 
-Commands:
-  run FILE|-        run a script under the schemes, print the traces
-  check FILES...    run self-checking scripts (files or directories)
-  sweep             per-page GUP + release cost against IO size
-  export --c FILE   the script as a C program for a real kernel
-  link FILE|-       a share link that opens the script in the playground
-  exercise ...      classroom exercises: list, show, check, grade
-  explore FILE|-    every interleaving of the script's threads
-  explain [NAME]    explain a violation (no NAME: list them)
-  costs             print the cost table
+/// The settings and cost overrides of `run` and `link`.
+#[derive(Args)]
+struct OverrideArgs {
+    /// Kernel release whose rules apply: 4.14 .. 6.18 (2018 = 4.19)
+    #[arg(long, value_name = "X.Y", value_parser = parse_kernel)]
+    kernel: Option<KernelVersion>,
+    /// A setting: writeback=none|keep-dirty|bounce|wait,
+    /// counter=bias|exact, gup-fast=fallback|preregistered (repeatable)
+    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_setting)]
+    settings: Vec<Setting>,
+    /// Override a cost entry, e.g. atomic=8ns (repeatable)
+    #[arg(long = "cost", value_name = "NAME=DUR", value_parser = parse_cost)]
+    costs: Vec<(String, Duration)>,
+}
 
-Options:
-  -h, --help        this help (also: pinlab COMMAND --help)
-  -V, --version     print the version
-";
+impl OverrideArgs {
+    fn to_overrides(&self) -> Overrides {
+        let mut o = Overrides {
+            era: self.kernel,
+            costs: self.costs.clone(),
+            ..Overrides::default()
+        };
+        for s in &self.settings {
+            match *s {
+                Setting::Writeback(x) => o.writeback = Some(x),
+                Setting::Counter(x) => o.counter = Some(x),
+                Setting::GupFast(x) => o.gup_fast = Some(x),
+            }
+        }
+        o
+    }
+}
 
-const HELP_RUN: &str = "\
-Usage: pinlab run FILE|- [OPTIONS]
+#[derive(Args)]
+struct RunArgs {
+    /// The script; - reads standard input
+    #[arg(value_name = "FILE")]
+    file: String,
+    /// legacy | refcount | fake-vma | all (default all; repeatable)
+    #[arg(long, value_name = "SCHEME", value_parser = parse_scheme_or_all)]
+    scheme: Vec<Option<SchemeKind>>,
+    #[command(flatten)]
+    overrides: OverrideArgs,
+    /// Output format
+    #[arg(long, value_name = "FORMAT", value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
 
-Runs a script (- reads standard input) and prints every scheme's
-trace and a side-by-side summary.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+    #[value(alias = "md")]
+    Markdown,
+}
 
-Options:
-  --scheme S        legacy | refcount | fake-vma | all (default all)
-  --set KEY=VALUE   writeback=none|keep-dirty|bounce|wait,
-                    counter=bias|exact, gup-fast=fallback|preregistered
-  --kernel X.Y      kernel release whose rules apply (4.14 .. 6.18,
-                    or 2018 = 4.19)
-  --cost NAME=DUR   override a cost entry, e.g. atomic=8ns (repeatable)
-  --format F        text | json | markdown (default text)
-";
+#[derive(Args)]
+struct CheckArgs {
+    /// Scripts, or directories of *.pin scripts
+    #[arg(value_name = "FILES", required = true)]
+    files: Vec<String>,
+    /// Kernel release whose rules apply: 4.14 .. 6.18 (2018 = 4.19)
+    #[arg(long, value_name = "X.Y", value_parser = parse_kernel)]
+    kernel: Option<KernelVersion>,
+}
 
-const HELP_CHECK: &str = "\
-Usage: pinlab check [--kernel X.Y] FILES...
+#[derive(Args)]
+#[command(group(clap::ArgGroup::new("what").required(true).args(["c", "fuzz"])))]
+struct ExportArgs {
+    /// Export the script FILE (- reads standard input) as C
+    #[arg(long = "c", value_name = "FILE")]
+    c: Option<String>,
+    /// Where to write the C program (default: standard output); with
+    /// --fuzz, the directory (required)
+    #[arg(long, value_name = "OUT")]
+    out: Option<PathBuf>,
+    /// Observe pages at each `expect page` only, or after every
+    /// operation
+    #[arg(long, value_enum, default_value_t = Observe::Expects, conflicts_with = "fuzz")]
+    observe: Observe,
+    /// Write N random exportable scripts and their C programs
+    #[arg(long, value_name = "N", requires = "out")]
+    fuzz: Option<u64>,
+    /// The first seed of --fuzz
+    #[arg(long, value_name = "S", default_value_t = 1, requires = "fuzz")]
+    seed: u64,
+}
 
-Runs each script (directories: every *.pin inside, sorted) under all
-three schemes with default settings (--kernel: that release's rules,
-whatever the scripts say) and prints one line per file:
-  ok      NAME
-  FAIL    NAME line N: expected ..., observed ...
-  ERROR   NAME line:col message
-then a totals line `N passed, M failed`.
-";
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Observe {
+    Expects,
+    All,
+}
 
-const HELP_EXPORT: &str = "\
-Usage: pinlab export --c FILE [--out OUT] [--observe expects|all]
-       pinlab export --fuzz N [--seed S] --out DIR
+#[derive(Args)]
+struct LinkArgs {
+    /// The script; - reads standard input
+    #[arg(value_name = "FILE")]
+    file: String,
+    /// The scheme the panels follow: legacy | refcount | fake-vma
+    #[arg(long, value_name = "SCHEME", value_parser = parse_scheme)]
+    scheme: Option<SchemeKind>,
+    /// Side by side
+    #[arg(long)]
+    side: bool,
+    /// The selected step
+    #[arg(long, value_name = "N")]
+    step: Option<u64>,
+    #[command(flatten)]
+    overrides: OverrideArgs,
+    /// The playground's address (default: $PINLAB_BASE_URL, else
+    /// http://127.0.0.1:8080/, where `make serve` runs)
+    #[arg(long, value_name = "URL")]
+    base: Option<String>,
+}
 
-Writes a C program that performs the script with real syscalls on
-Linux (mmap, fork, mprotect, MADV_PAGEOUT, ftruncate, vmsplice,
-long-term pins as io_uring buffers or through the gup_test module,
-DMA through io_uring, move_pages) and prints the kernel's
-answers as `@LINE expect ...` lines: every operation's result, and
-at each `expect page` the page's mapcount and zeropage. It builds
-against oracle/lib/oracle.h; `make kernel-check` runs it on Linux 6.1
-(docs/fidelity.md). A statement userspace cannot perform is listed
-as `FILE:LINE: not exportable: REASON`, and nothing is written.
---observe all: after every operation, observe every page of main's
-VMAs (the differential run's mode) instead of only at `expect page`.
-
---fuzz writes N seeded random scripts of the exportable subset into
-DIR (fz-SEED.pin and fz-SEED.c, observing every page after every
-operation) for `make kernel-fuzz`; the same seed, the same scripts.
-";
-
-const HELP_SWEEP: &str = "\
-Usage: pinlab sweep [--svg FILE] [--cost NAME=DUR]...
-
-Per-page cost of GUP + release against pages per call (1..512) for
-each scheme, with completion in process context (put io dirty) or in
-IRQ context (complete io dirty + workqueue), on a 512-page ext4 file
-mapped shared rw. --svg FILE also writes a log-log line chart.
-";
-
-const HELP_EXPLAIN: &str = "\
-Usage: pinlab explain [NAME] [--kernel X.Y]
-       pinlab explain --kernel X.Y
-
-Explains a violation or event: what it means, the kernel path, a
-source to read, and an example script that raises it. Without NAME,
-lists every name. With NAME and --kernel, the kernel path names the
-functions as release X.Y called them (an older name is followed by
-the current one). With --kernel alone, lists the version-dependent mm
-rules in force in release X.Y, each with the commit that merged it, and
-the rules that release does not have yet or no longer has.
-";
-
-const HELP_LINK: &str = "\
-Usage: pinlab link FILE|- [OPTIONS]
-
-Prints the URL that opens the script in the playground, in the view
-the options describe: the same link the page's 🔗 button makes for
-that view (the script travels compressed in the URL fragment; no
-server keeps it).
-
-Options:
-  --scheme S        the scheme the panels follow: legacy | refcount |
-                    fake-vma
-  --side            side by side
-  --step N          the selected step
-  --kernel X.Y, --set KEY=VALUE, --cost NAME=DUR
-                    settings and cost overrides, as for `pinlab run`
-  --base URL        the playground's address (default: $PINLAB_BASE_URL,
-                    else http://127.0.0.1:8080/, where `make serve` runs)
-";
-
-const HELP_EXERCISE: &str = "\
-Usage: pinlab exercise list
-       pinlab exercise show NAME [--hints N] [--answer]
-       pinlab exercise check NAME FILE|-
-       pinlab exercise grade NAME DIR [--csv OUT]
-
-Classroom exercises (docs/teaching.md). NAME is a shipped exercise
-(`pinlab exercise list`; the number may be left out) or an .ex file.
-show prints the task, the starting script, the visible checks and how
-many are hidden; --hints N adds the first N hints, --answer the model
-answer. check grades a script: every visible check with what was
-observed, the hidden checks' tally; exit 0 when all pass, 1 when not,
-2 when the script has errors. grade grades every *.pin of DIR (one
-student per file) and writes a CSV: student, pass/fail per check,
-passed, total.
-";
-
-const HELP_EXPLORE: &str = "\
-Usage: pinlab explore FILE|- [--scheme S] [--max-schedules N] [--json]
-
-Runs every interleaving of the script's thread blocks (the schedule
-line is ignored) under each scheme, and prints per scheme and
-violation `Observation SCHEME NAME Never|Sometimes|Always V/N` (V of
-the N schedules raise it) with the shortest `schedule ...` line that
-reproduces it, to paste back into the script. At most N schedules
-(default 10000); when the bound cuts the exploration it says so.
-Statements are atomic; there is no state deduplication or
-partial-order reduction yet.
-";
-
-const HELP_COSTS: &str = "\
-Usage: pinlab costs
-
-Prints the cost table: primitive, duration, basis and source.
-";
+#[derive(Args)]
+struct ExplainArgs {
+    /// A violation or event (without it: the list)
+    #[arg(value_name = "NAME")]
+    name: Option<String>,
+    /// Name the kernel path's functions as release X.Y did; alone, list
+    /// the mm rules of X.Y
+    #[arg(long, value_name = "X.Y", value_parser = parse_kernel)]
+    kernel: Option<KernelVersion>,
+}
 
 /// A failure that ends the command with exit code 2 (message to stderr).
 pub struct Usage(pub String);
 
+/// The command line: every (sub)command's help ends with the exit codes.
+fn command() -> clap::Command {
+    fn with_exit_codes(c: clap::Command) -> clap::Command {
+        c.after_help(EXIT_CODES).mut_subcommands(with_exit_codes)
+    }
+    with_exit_codes(Cli::command())
+}
+
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let code = match dispatch(&args) {
+    // Usage errors exit 2 (stderr); --help and --version exit 0 (stdout).
+    let matches = command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    let code = match dispatch(cli.command) {
         Ok(c) => c,
         Err(Usage(msg)) => {
             eprintln!("pinlab: {msg}");
@@ -192,89 +303,18 @@ fn main() -> ExitCode {
     ExitCode::from(code)
 }
 
-fn wants_help(args: &[String]) -> bool {
-    args.iter().any(|a| a == "-h" || a == "--help")
-}
-
-fn dispatch(args: &[String]) -> Result<u8, Usage> {
-    let Some(cmd) = args.first() else {
-        eprint!("{HELP}\n{EXIT_CODES}");
-        return Ok(2);
-    };
-    let rest = &args[1..];
-    let help = |h: &str| {
-        print!("{h}\n{EXIT_CODES}");
-        Ok(0)
-    };
-    match cmd.as_str() {
-        "-h" | "--help" | "help" => help(HELP),
-        "-V" | "--version" => {
-            println!("pinlab {VERSION}");
-            Ok(0)
-        }
-        "run" if wants_help(rest) => help(HELP_RUN),
-        "check" if wants_help(rest) => help(HELP_CHECK),
-        "sweep" if wants_help(rest) => help(HELP_SWEEP),
-        "export" if wants_help(rest) => help(HELP_EXPORT),
-        "explain" if wants_help(rest) => help(HELP_EXPLAIN),
-        "costs" if wants_help(rest) => help(HELP_COSTS),
-        "link" if wants_help(rest) => help(HELP_LINK),
-        "exercise" if wants_help(rest) => help(HELP_EXERCISE),
-        "explore" if wants_help(rest) => help(HELP_EXPLORE),
-        "run" => cmd_run(rest),
-        "check" => cmd_check(rest),
-        "sweep" => sweep::cmd_sweep(rest),
-        "export" => cmd_export(rest),
-        "explain" => cmd_explain(rest),
-        "costs" => cmd_costs(rest),
-        "link" => cmd_link(rest),
-        "exercise" => exercise::cmd_exercise(rest),
-        "explore" => explore::cmd_explore(rest),
-        other => Err(Usage(format!(
-            "unknown command `{other}`{}\nTry 'pinlab --help'.",
-            did_you_mean(
-                other,
-                [
-                    "run", "check", "sweep", "export", "explain", "costs", "link", "exercise",
-                    "explore"
-                ]
-            )
-        ))),
+fn dispatch(cmd: Command) -> Result<u8, Usage> {
+    match cmd {
+        Command::Run(a) => cmd_run(&a),
+        Command::Check(a) => cmd_check(&a),
+        Command::Sweep(a) => sweep::cmd_sweep(&a),
+        Command::Export(a) => cmd_export(&a),
+        Command::Link(a) => cmd_link(&a),
+        Command::Exercise(c) => exercise::cmd_exercise(&c),
+        Command::Explore(a) => explore::cmd_explore(&a),
+        Command::Explain(a) => cmd_explain(&a),
+        Command::Costs => cmd_costs(),
     }
-}
-
-/// `(--name, value)` pairs in command-line order.
-type Options = Vec<(String, String)>;
-
-/// Splits `--opt value` / `--opt=value` pairs; returns (options, positionals).
-fn split_args(args: &[String], with_value: &[&str]) -> Result<(Options, Vec<String>), Usage> {
-    let mut opts = Vec::new();
-    let mut pos = Vec::new();
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        if a.starts_with("--") {
-            let (name, inline) = match a.split_once('=') {
-                Some((n, v)) => (n.to_string(), Some(v.to_string())),
-                None => (a.clone(), None),
-            };
-            if !with_value.contains(&name.as_str()) {
-                return Err(Usage(format!("unknown option `{name}`")));
-            }
-            let value = match inline {
-                Some(v) => v,
-                None => it
-                    .next()
-                    .cloned()
-                    .ok_or_else(|| Usage(format!("option `{name}` needs a value")))?,
-            };
-            opts.push((name, value));
-        } else if a.len() > 1 && a.starts_with('-') {
-            return Err(Usage(format!("unknown option `{a}`")));
-        } else {
-            pos.push(a.clone());
-        }
-    }
-    Ok((opts, pos))
 }
 
 /// Parses `250ns`, `2us`, `1.5ms`, `10.5ns`.
@@ -294,42 +334,96 @@ pub fn parse_duration(s: &str) -> Option<Duration> {
 }
 
 /// Parses a `--cost NAME=DUR` value.
-pub fn parse_cost(v: &str) -> Result<(String, Duration), Usage> {
+pub fn parse_cost(v: &str) -> Result<(String, Duration), String> {
     let (name, dur) = v
         .split_once('=')
-        .ok_or_else(|| Usage(format!("--cost wants NAME=DURATION, got `{v}`")))?;
+        .ok_or_else(|| format!("--cost wants NAME=DURATION, got `{v}`"))?;
     if Primitive::from_name(name).is_none() {
-        return Err(Usage(format!(
+        return Err(format!(
             "unknown cost entry `{name}`{}",
             did_you_mean(name, Primitive::ALL.iter().map(|p| p.name()))
-        )));
+        ));
     }
     let d = parse_duration(dur).ok_or_else(|| {
-        Usage(format!(
-            "bad duration `{dur}` (use a number and ns, us or ms, e.g. 250ns)"
-        ))
+        format!("bad duration `{dur}` (use a number and ns, us or ms, e.g. 250ns)")
     })?;
     Ok((name.to_string(), d))
 }
 
-fn kernel_version(v: &str) -> Result<KernelVersion, Usage> {
+/// Parses a `--kernel X.Y` value.
+fn parse_kernel(v: &str) -> Result<KernelVersion, String> {
     KernelVersion::from_name(v).ok_or_else(|| {
-        Usage(format!(
-            "bad kernel version `{v}` (a release from {} to {}, e.g. 6.1, or 2018 = {})",
+        format!(
+            "not a kernel release from {} to {} (e.g. 6.1, or 2018 = {})",
             KernelVersion::OLDEST,
             KernelVersion::NEWEST,
             KernelVersion::Y2018
-        ))
+        )
     })
+}
+
+/// Parses a `--scheme` value.
+pub(crate) fn parse_scheme(v: &str) -> Result<SchemeKind, String> {
+    SchemeKind::from_name(v).ok_or_else(|| {
+        let names: Vec<&str> = SchemeKind::ALL.iter().map(|s| s.name()).collect();
+        format!("not a scheme (one of: {})", names.join(", "))
+    })
+}
+
+/// Parses a `--scheme` value of `run`: a scheme, or `all` (`None`).
+fn parse_scheme_or_all(v: &str) -> Result<Option<SchemeKind>, String> {
+    if v == "all" {
+        return Ok(None);
+    }
+    SchemeKind::from_name(v)
+        .map(Some)
+        .ok_or_else(|| "not a scheme (one of: legacy, refcount, fake-vma, all)".to_string())
+}
+
+/// One `--set KEY=VALUE`.
+#[derive(Clone, Copy)]
+enum Setting {
+    Writeback(WritebackPolicy),
+    Counter(CounterMode),
+    GupFast(GupFastMode),
+}
+
+/// Parses a `--set KEY=VALUE` value.
+fn parse_setting(v: &str) -> Result<Setting, String> {
+    let (key, val) = v
+        .split_once('=')
+        .ok_or_else(|| format!("--set wants KEY=VALUE, got `{v}`"))?;
+    match key {
+        "writeback" => WritebackPolicy::from_name(val)
+            .map(Setting::Writeback)
+            .ok_or_else(|| {
+                bad_value(
+                    "writeback",
+                    val,
+                    WritebackPolicy::ALL.iter().map(|x| x.name()),
+                )
+            }),
+        "counter" => CounterMode::from_name(val)
+            .map(Setting::Counter)
+            .ok_or_else(|| bad_value("counter", val, CounterMode::ALL.iter().map(|x| x.name()))),
+        "gup-fast" => GupFastMode::from_name(val)
+            .map(Setting::GupFast)
+            .ok_or_else(|| bad_value("gup-fast", val, GupFastMode::ALL.iter().map(|x| x.name()))),
+        _ => Err(bad_value(
+            "setting",
+            key,
+            ["writeback", "counter", "gup-fast"],
+        )),
+    }
 }
 
 pub(crate) fn bad_value<'a>(
     what: &str,
     v: &str,
     names: impl IntoIterator<Item = &'a str>,
-) -> Usage {
+) -> String {
     let names: Vec<&str> = names.into_iter().collect();
-    Usage(format!("bad {what} `{v}` (one of: {})", names.join(", ")))
+    format!("bad {what} `{v}` (one of: {})", names.join(", "))
 }
 
 /// How a FILE argument is named in messages (`-` is standard input).
@@ -370,145 +464,33 @@ pub fn read_input(file: &str) -> Result<String, Usage> {
     }
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Format {
-    Text,
-    Json,
-    Markdown,
-}
-
-/// Applies a `--kernel X.Y`, `--set KEY=VALUE` or `--cost NAME=DUR` option.
-fn apply_override(o: &mut Overrides, k: &str, v: &str) -> Result<(), Usage> {
-    match k {
-        "--kernel" => o.era = Some(kernel_version(v)?),
-        "--set" => {
-            let (key, val) = v
-                .split_once('=')
-                .ok_or_else(|| Usage(format!("--set wants KEY=VALUE, got `{v}`")))?;
-            match key {
-                "writeback" => {
-                    o.writeback = Some(WritebackPolicy::from_name(val).ok_or_else(|| {
-                        bad_value(
-                            "writeback",
-                            val,
-                            WritebackPolicy::ALL.iter().map(|x| x.name()),
-                        )
-                    })?)
-                }
-                "counter" => {
-                    o.counter = Some(CounterMode::from_name(val).ok_or_else(|| {
-                        bad_value("counter", val, CounterMode::ALL.iter().map(|x| x.name()))
-                    })?)
-                }
-                "gup-fast" => {
-                    o.gup_fast = Some(GupFastMode::from_name(val).ok_or_else(|| {
-                        bad_value("gup-fast", val, GupFastMode::ALL.iter().map(|x| x.name()))
-                    })?)
-                }
-                _ => {
-                    return Err(bad_value(
-                        "setting",
-                        key,
-                        ["writeback", "counter", "gup-fast"],
-                    ))
-                }
-            }
-        }
-        "--cost" => o.costs.push(parse_cost(v)?),
-        _ => return Err(Usage(format!("unknown option `{k}`"))),
-    }
-    Ok(())
-}
-
-fn cmd_link(args: &[String]) -> Result<u8, Usage> {
-    let side = args.iter().any(|a| a == "--side");
-    let args: Vec<String> = args.iter().filter(|a| *a != "--side").cloned().collect();
-    let (opts, pos) = split_args(
-        &args,
-        &[
-            "--scheme", "--step", "--set", "--kernel", "--cost", "--base",
-        ],
-    )?;
-    let [file] = pos.as_slice() else {
-        return Err(Usage(
-            "link: exactly one FILE (or - for stdin) expected\nTry 'pinlab link --help'.".into(),
-        ));
-    };
-    let mut o = Overrides::default();
-    let (mut scheme, mut step) = (None, None);
-    let mut base = std::env::var("PINLAB_BASE_URL")
-        .ok()
-        .filter(|b| !b.is_empty())
-        .unwrap_or_else(|| "http://127.0.0.1:8080/".to_string());
-    for (k, v) in &opts {
-        match k.as_str() {
-            "--scheme" => {
-                scheme = Some(SchemeKind::from_name(v).ok_or_else(|| {
-                    bad_value("scheme", v, SchemeKind::ALL.iter().map(|s| s.name()))
-                })?)
-            }
-            "--step" => {
-                step = Some(
-                    v.parse::<u64>()
-                        .map_err(|_| Usage(format!("--step wants a step number, got `{v}`")))?,
-                )
-            }
-            "--base" => base = v.clone(),
-            _ => apply_override(&mut o, k, v)?,
-        }
-    }
-    let text = read_input(file)?;
-    let share = mm_model::link::Share::new(&text, scheme, side, step, &o);
+fn cmd_link(a: &LinkArgs) -> Result<u8, Usage> {
+    let base = a.base.clone().unwrap_or_else(|| {
+        std::env::var("PINLAB_BASE_URL")
+            .ok()
+            .filter(|b| !b.is_empty())
+            .unwrap_or_else(|| "http://127.0.0.1:8080/".to_string())
+    });
+    let text = read_input(&a.file)?;
+    let o = a.overrides.to_overrides();
+    let share = mm_model::link::Share::new(&text, a.scheme, a.side, a.step, &o);
     println!("{}", share.url(&base));
     Ok(0)
 }
 
-fn cmd_run(args: &[String]) -> Result<u8, Usage> {
-    let (opts, pos) = split_args(
-        args,
-        &["--scheme", "--set", "--kernel", "--cost", "--format"],
-    )?;
-    let file = match pos.as_slice() {
-        [f] => f.clone(),
-        [] => {
-            return Err(Usage(
-                "run: missing FILE (or - for stdin)\nTry 'pinlab run --help'.".into(),
-            ))
-        }
-        _ => return Err(Usage("run: exactly one FILE expected".into())),
-    };
-    let mut o = Overrides::default();
-    let mut format = Format::Text;
-    for (k, v) in &opts {
-        match k.as_str() {
-            "--scheme" => {
-                if v != "all" {
-                    let s = SchemeKind::from_name(v).ok_or_else(|| {
-                        bad_value("scheme", v, ["legacy", "refcount", "fake-vma", "all"])
-                    })?;
-                    if !o.schemes.contains(&s) {
-                        o.schemes.push(s);
-                    }
-                }
-            }
-            "--kernel" | "--set" | "--cost" => apply_override(&mut o, k, v)?,
-            "--format" => {
-                format = match v.as_str() {
-                    "text" => Format::Text,
-                    "json" => Format::Json,
-                    "markdown" | "md" => Format::Markdown,
-                    _ => return Err(bad_value("format", v, ["text", "json", "markdown"])),
-                }
-            }
-            _ => unreachable!("split_args only returns known options"),
+fn cmd_run(a: &RunArgs) -> Result<u8, Usage> {
+    let mut o = a.overrides.to_overrides();
+    for s in a.scheme.iter().flatten() {
+        if !o.schemes.contains(s) {
+            o.schemes.push(*s);
         }
     }
-    let name = display_name(&file);
-    let Some(parse) = parse_reporting(&file, "run")? else {
+    let name = display_name(&a.file);
+    let Some(parse) = parse_reporting(&a.file, "run")? else {
         return Ok(2);
     };
     let report = mm_model::run(&parse.script, &o);
-    let out = match format {
+    let out = match a.format {
         Format::Json => {
             serde_json::to_string_pretty(&report).expect("a report always serializes") + "\n"
         }
@@ -615,18 +597,12 @@ fn collect_files(args: &[String]) -> Result<Vec<PathBuf>, Usage> {
     Ok(files)
 }
 
-fn cmd_check(args: &[String]) -> Result<u8, Usage> {
-    let (opts, pos) = split_args(args, &["--kernel"])?;
-    let mut overrides = Overrides::default();
-    for (_, v) in &opts {
-        overrides.era = Some(kernel_version(v)?);
-    }
-    if pos.is_empty() {
-        return Err(Usage(
-            "check: no FILES given\nTry 'pinlab check --help'.".into(),
-        ));
-    }
-    let files = collect_files(&pos)?;
+fn cmd_check(a: &CheckArgs) -> Result<u8, Usage> {
+    let overrides = Overrides {
+        era: a.kernel,
+        ..Overrides::default()
+    };
+    let files = collect_files(&a.files)?;
     let (mut passed, mut failed, mut errors) = (0usize, 0usize, false);
     let mut out = String::new();
     for path in &files {
@@ -699,28 +675,13 @@ fn cmd_check(args: &[String]) -> Result<u8, Usage> {
     })
 }
 
-fn cmd_export(args: &[String]) -> Result<u8, Usage> {
-    let (opts, pos) = split_args(args, &["--c", "--out", "--fuzz", "--seed", "--observe"])?;
-    let opt = |k: &str| opts.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
-    if let Some(n) = opt("--fuzz") {
-        let num = |what: &str, v: &str| {
-            v.parse::<u64>()
-                .map_err(|_| Usage(format!("export: {what} wants a number, got `{v}`")))
-        };
-        let count = num("--fuzz", n)?;
-        let seed = num("--seed", opt("--seed").unwrap_or("1"))?;
-        let out = opt("--out").ok_or_else(|| Usage("export --fuzz: give --out DIR".into()))?;
-        return fuzz::write_scripts(count, seed, Path::new(out));
+fn cmd_export(a: &ExportArgs) -> Result<u8, Usage> {
+    if let Some(count) = a.fuzz {
+        let out = a.out.as_deref().expect("clap: --fuzz requires --out");
+        return fuzz::write_scripts(count, a.seed, out);
     }
-    let file = opts
-        .iter()
-        .find(|(k, _)| k == "--c")
-        .map(|(_, v)| v.clone())
-        .ok_or_else(|| Usage("export: give --c FILE (the only format so far)".into()))?;
-    if !pos.is_empty() {
-        return Err(Usage(format!("export: unexpected `{}`", pos[0])));
-    }
-    let text = read_input(&file)?;
+    let file = a.c.as_deref().expect("clap: --c or --fuzz is required");
+    let text = read_input(file)?;
     let parse = mm_model::parse(&text);
     if parse.has_errors() {
         for d in parse.diagnostics.iter().filter(|d| d.is_error()) {
@@ -728,19 +689,18 @@ fn cmd_export(args: &[String]) -> Result<u8, Usage> {
         }
         return Err(Usage(format!("{file}: script errors; not exported")));
     }
-    let name = Path::new(&file)
+    let name = Path::new(file)
         .file_stem()
         .map_or("script".into(), |s| s.to_string_lossy().to_string());
-    let exported = match opt("--observe").unwrap_or("expects") {
-        "expects" => mm_model::export::to_c(&parse.script, &name),
-        "all" => mm_model::export::to_c_observing_all(&parse.script, &name),
-        other => return Err(bad_value("--observe", other, ["expects", "all"])),
+    let exported = match a.observe {
+        Observe::Expects => mm_model::export::to_c(&parse.script, &name),
+        Observe::All => mm_model::export::to_c_observing_all(&parse.script, &name),
     };
     match exported {
         Ok(c) => {
-            match opts.iter().find(|(k, _)| k == "--out") {
-                Some((_, out)) => std::fs::write(out, c)
-                    .map_err(|e| Usage(format!("cannot write `{out}`: {e}")))?,
+            match &a.out {
+                Some(out) => std::fs::write(out, c)
+                    .map_err(|e| Usage(format!("cannot write `{}`: {e}", out.display())))?,
                 None => print!("{c}"),
             }
             Ok(0)
@@ -760,19 +720,15 @@ fn cmd_export(args: &[String]) -> Result<u8, Usage> {
     }
 }
 
-fn cmd_explain(args: &[String]) -> Result<u8, Usage> {
-    let (opts, pos) = split_args(args, &["--kernel"])?;
+fn cmd_explain(a: &ExplainArgs) -> Result<u8, Usage> {
     let mut out = String::new();
-    let kernel = match opts.last() {
-        Some((_, v)) => Some(kernel_version(v)?),
-        None => None,
-    };
-    if let (Some(k), []) = (kernel, pos.as_slice()) {
+    let kernel = a.kernel;
+    if let (Some(k), None) = (kernel, &a.name) {
         print!("{}", explain_kernel(k));
         return Ok(0);
     }
-    match pos.as_slice() {
-        [] => {
+    match &a.name {
+        None => {
             out.push_str("Violations (pinlab explain NAME):\n");
             for k in ViolationKind::ALL.iter().filter(|k| !k.informational()) {
                 let _ = writeln!(out, "  {k}");
@@ -782,7 +738,7 @@ fn cmd_explain(args: &[String]) -> Result<u8, Usage> {
                 let _ = writeln!(out, "  {k}");
             }
         }
-        [name] => {
+        Some(name) => {
             let Some(kind) = ViolationKind::from_name(name) else {
                 return Err(Usage(format!(
                     "unknown violation `{name}`{}\nTry 'pinlab explain' for the list.",
@@ -791,7 +747,6 @@ fn cmd_explain(args: &[String]) -> Result<u8, Usage> {
             };
             out.push_str(&explain(kind, kernel));
         }
-        _ => return Err(Usage("explain: one NAME at most".into())),
     }
     print!("{out}");
     Ok(0)
@@ -895,11 +850,7 @@ fn explain(kind: ViolationKind, kernel: Option<KernelVersion>) -> String {
     out
 }
 
-fn cmd_costs(args: &[String]) -> Result<u8, Usage> {
-    let (_, pos) = split_args(args, &[])?;
-    if !pos.is_empty() {
-        return Err(Usage("costs: takes no arguments".into()));
-    }
+fn cmd_costs() -> Result<u8, Usage> {
     let table = CostTable::default();
     let mut out = String::new();
     let _ = writeln!(

@@ -303,6 +303,15 @@ fn usage_errors() {
         &["check"],
         &["sweep", "extra"],
         &["costs", "extra"],
+        &["check", "pass.pin", "--kernel"],
+        &["explain", "lost-write", "extra"],
+        &["export", "--c", "pass.pin", "--fuzz", "3"],
+        &["export", "--fuzz", "3"],
+        &["link", "pass.pin", "--step", "two"],
+        &["exercise", "show"],
+        &["exercise", "frobnicate"],
+        &["explore", "pass.pin", "--max-states", "0"],
+        &["explore", "pass.pin", "--max-schedules", "3"],
     ];
     let mut snap = String::new();
     for args in cases {
@@ -310,7 +319,11 @@ fn usage_errors() {
         assert_eq!(o.code, 2, "{args:?}");
         assert!(o.stdout.is_empty(), "{args:?}: {}", o.stdout);
         assert!(!o.stderr.is_empty(), "{args:?}");
-        if !args.is_empty() {
+        if args.is_empty() {
+            // No command: the overview, on stderr.
+            assert!(o.stderr.contains("Commands:"), "{}", o.stderr);
+            assert!(o.stderr.contains("Exit codes:"), "{}", o.stderr);
+        } else {
             snap.push_str(&format!("$ pinlab {}\n{}\n", args.join(" "), o.stderr));
         }
     }
@@ -321,9 +334,21 @@ fn usage_errors() {
 fn help_documents_exit_codes() {
     for cmd in [
         vec!["--help"],
+        vec!["-h"],
+        vec!["help"],
+        vec!["help", "explore"],
         vec!["run", "--help"],
+        vec!["run", "-h"],
         vec!["check", "--help"],
         vec!["sweep", "--help"],
+        vec!["export", "--help"],
+        vec!["link", "--help"],
+        vec!["exercise", "--help"],
+        vec!["exercise", "show", "--help"],
+        vec!["exercise", "check", "-h"],
+        vec!["exercise", "grade", "--help"],
+        vec!["explore", "--help"],
+        vec!["explore", "-h"],
         vec!["explain", "--help"],
         vec!["costs", "-h"],
     ] {
@@ -331,7 +356,8 @@ fn help_documents_exit_codes() {
         assert_eq!(o.code, 0, "{cmd:?}");
         assert!(o.stdout.contains("Exit codes:"), "{cmd:?}");
         assert!(o.stdout.contains("2  bad input or usage"), "{cmd:?}");
-        assert_width("help", &o.stdout);
+        assert!(o.stderr.is_empty(), "{cmd:?}: {}", o.stderr);
+        assert_width(&cmd.join(" "), &o.stdout);
     }
     insta::assert_snapshot!(pinlab(&["run", "--help"]).stdout);
 }
@@ -341,6 +367,7 @@ fn version() {
     let o = pinlab(&["--version"]);
     assert_eq!(o.code, 0);
     assert_eq!(o.stdout, format!("pinlab {}\n", env!("CARGO_PKG_VERSION")));
+    assert_eq!(pinlab(&["-V"]).stdout, o.stdout);
 }
 
 #[test]
@@ -429,7 +456,11 @@ fn link_round_trips_through_the_model() {
     // Bad input is a usage error with a reason.
     let bad = pinlab_stdin(&["link", "-", "--scheme", "legacyy"], Some(script));
     assert_eq!(bad.code, 2);
-    assert!(bad.stderr.contains("bad scheme"), "{}", bad.stderr);
+    assert!(
+        bad.stderr.contains("'legacyy'") && bad.stderr.contains("not a scheme"),
+        "{}",
+        bad.stderr
+    );
     let missing = pinlab(&["link"]);
     assert_eq!(missing.code, 2);
 }
@@ -489,36 +520,107 @@ fn exercise_batch_grade_csv() {
     insta::assert_snapshot!(o.stdout);
 }
 
+const RACE: &str = "file f ext4 pages=1\nmmap buf f shared rw\nwrite buf\n\
+    thread dio {\n  gup io buf write\n  dma io write\n  put io\n}\n\
+    thread flusher {\n  read buf\n  writeback f\n}\n";
+
 #[test]
 fn explore_finds_the_race_and_its_schedule() {
-    let race = "file f ext4 pages=1\nmmap buf f shared rw\nwrite buf\n\
-                thread dio {\n  gup io buf write\n  dma io write\n  put io\n}\n\
-                thread flusher {\n  read buf\n  writeback f\n}\n";
-    let o = pinlab_stdin(&["explore", "-", "--scheme", "legacy"], Some(race));
-    assert_eq!(o.code, 0, "{}", o.stderr);
+    // Every interleaving: 3 + 2 statements interleave in 5!/(3!2!) = 10 ways.
+    let all = pinlab_stdin(
+        &["explore", "-", "--scheme", "legacy", "--no-reduce"],
+        Some(RACE),
+    );
+    assert_eq!(all.code, 0, "{}", all.stderr);
     assert!(
-        o.stdout.contains("explored: all 10 schedule(s)"),
+        all.stdout
+            .contains("schedules: every interleaving\nlegacy: all 10 schedules, "),
         "{}",
-        o.stdout
+        all.stdout
     );
     assert!(
-        o.stdout.contains(
+        all.stdout.contains(
             "Observation legacy lost-write Sometimes 2/10\n  schedule dio flusher flusher\n"
         ),
         "{}",
-        o.stdout
+        all.stdout
     );
-    let cut = pinlab_stdin(&["explore", "-", "--max-schedules", "3"], Some(race));
+    assert_width("explore", &all.stdout);
+    // With the reduction: every statement here touches the page, so no order is pruned.
+    let reduced = pinlab_stdin(&["explore", "-", "--scheme", "legacy"], Some(RACE));
+    assert_eq!(reduced.code, 0, "{}", reduced.stderr);
+    assert!(
+        reduced
+            .stdout
+            .contains("schedules: counted up to reordering of independent statements\n"),
+        "{}",
+        reduced.stdout
+    );
+    assert!(
+        reduced
+            .stdout
+            .contains("Observation legacy lost-write Sometimes 2/10\n"),
+        "{}",
+        reduced.stdout
+    );
+    // A bound on states: said, not silent; exploring observes, so still exit 0.
+    let cut = pinlab_stdin(&["explore", "-", "--max-states", "3"], Some(RACE));
+    assert_eq!(cut.code, 0, "{}", cut.stderr);
     assert!(
         cut.stdout
-            .contains("incomplete: bound hit after 3 schedules"),
+            .contains("legacy: incomplete: bound hit after 3 states"),
         "{}",
         cut.stdout
     );
-    let json = pinlab_stdin(&["explore", "-", "--json"], Some(race));
+    let json = pinlab_stdin(
+        &["explore", "-", "--json", "--scheme", "legacy"],
+        Some(RACE),
+    );
+    assert_eq!(json.code, 0, "{}", json.stderr);
     let v: serde_json::Value = serde_json::from_str(&json.stdout).expect("json");
-    assert_eq!(v["explored"], 10);
+    let legacy = &v["schemes"][0];
+    assert_eq!(legacy["scheme"], "legacy");
+    assert_eq!(legacy["schedules"], 10);
+    assert!(legacy["states"].as_u64().is_some_and(|n| n > 0), "{v}");
+    assert_eq!(legacy["complete"], true);
     assert_eq!(v["complete"], true);
+    let race = &legacy["observations"][0];
+    assert_eq!(race["violation"], "lost-write");
+    assert_eq!(race["frequency"], "Sometimes");
+    assert_eq!(race["violating"], 2);
+    assert_eq!(
+        race["schedule"],
+        serde_json::json!(["dio", "flusher", "flusher"])
+    );
+    let json_cut = pinlab_stdin(&["explore", "-", "--json", "--max-states", "3"], Some(RACE));
+    let v: serde_json::Value = serde_json::from_str(&json_cut.stdout).expect("json");
+    assert_eq!(v["complete"], false);
+    assert_eq!(v["schemes"][0]["complete"], false);
+    assert_eq!(v["schemes"][0]["stopped"]["states"], 3);
     let bad = pinlab_stdin(&["explore", "-"], Some("thread t {\n  wrte x\n}\n"));
     assert_eq!(bad.code, 2);
+    assert!(bad.stdout.is_empty());
+    assert!(bad.stderr.contains("not explored"), "{}", bad.stderr);
+}
+
+#[test]
+fn explore_reduction_prunes_independent_orders() {
+    let script = "mmap a anon pages=1 rw\nmmap b anon pages=1 rw\n\
+                  thread t1 {\n  write a\n  write a\n}\n\
+                  thread t2 {\n  write b\n  write b\n}\n";
+    let all = pinlab_stdin(&["explore", "-", "--no-reduce"], Some(script));
+    assert_eq!(all.code, 0, "{}", all.stderr);
+    assert!(
+        all.stdout.contains("legacy: all 6 schedules, "),
+        "{}",
+        all.stdout
+    );
+    // The two threads touch different VMAs: every order is equivalent to one.
+    let reduced = pinlab_stdin(&["explore", "-"], Some(script));
+    assert_eq!(reduced.code, 0, "{}", reduced.stderr);
+    assert!(
+        reduced.stdout.contains("legacy: all 1 schedules, "),
+        "{}",
+        reduced.stdout
+    );
 }
