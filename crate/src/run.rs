@@ -506,6 +506,7 @@ impl Runner<'_> {
                     counts: Vec::new(),
                 });
             }
+            let executed = self.trace.executed;
             self.scoped += 1;
             for s in body {
                 self.stmt(s);
@@ -519,6 +520,33 @@ impl Runner<'_> {
                     || "(end of repeat iteration)".to_string(),
                     StepKind::Op,
                 );
+            }
+            // An iteration that ran no statement (an empty body, or only expectations `under`
+            // other schemes) and raised nothing changed nothing, and neither would the ones after
+            // it: they are counted, not run, so `repeat 2^64 { }` or 64 nested `repeat 2` end at
+            // once instead of never (the step budget sees no step). Found by fuzzing.
+            let idle = !self.stop && self.trace.executed == executed && self.cx.findings.is_empty();
+            if idle && i + 1 < count {
+                if self.summary.is_none() {
+                    mine = true;
+                    self.summary = Some(Summary {
+                        index: self.trace.executed + 1,
+                        line: st.line,
+                        iterations: 0,
+                        body: body_len,
+                        costs: CostCounts::default(),
+                        cost_ps: 0,
+                        findings: Vec::new(),
+                        counts: Vec::new(),
+                    });
+                }
+                if mine {
+                    if let Some(mut sm) = self.summary.take() {
+                        sm.iterations += count - 1 - i + u64::from(i > 0);
+                        self.push_summary(sm);
+                    }
+                }
+                break;
             }
             if mine {
                 if let Some(sm) = self.summary.as_mut().filter(|_| !self.stop) {

@@ -1,0 +1,206 @@
+//! Inputs that once crashed or hung a fuzz target (fuzz/, `make fuzz`), run through the same
+//! code path as that target: every file in `fuzz/regressions/TARGET/` (scripts/fuzz.sh replays
+//! them too, on the instrumented build). A hang fails here as a timeout, not a stuck test run.
+
+use std::path::Path;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use mm_model::link::{self, Share};
+use mm_model::{deflate, Overrides, Parse, SchemeKind};
+
+/// The `run` target's step budget (fuzz/fuzz_targets/run.rs).
+const MAX_STEPS: u64 = 256;
+/// Far above what any of these inputs needs (milliseconds), far below "never".
+const LIMIT: Duration = Duration::from_secs(60);
+
+/// Runs `f` on another thread; fails if it panics or has not finished within [`LIMIT`].
+fn within_limit(what: &str, f: impl FnOnce() + Send + 'static) {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        f();
+        let _ = tx.send(());
+    });
+    match rx.recv_timeout(LIMIT) {
+        Ok(()) => {}
+        Err(mpsc::RecvTimeoutError::Timeout) => panic!("{what}: still running after {LIMIT:?}"),
+        Err(mpsc::RecvTimeoutError::Disconnected) => panic!("{what}: panicked"),
+    }
+}
+
+/// The `parse` target.
+fn parse_path(text: &str) {
+    let p = mm_model::parse(text);
+    for d in &p.diagnostics {
+        assert!(d.span.start <= d.span.end && d.span.end <= text.len());
+        let _ = d.render(text, "fuzz.pin");
+    }
+    let printed = p.script.to_string();
+    if p.diagnostics.is_empty() {
+        let again = mm_model::parse(&printed);
+        assert!(again.diagnostics.is_empty(), "{printed}");
+        assert_eq!(again.script, p.script, "{printed}");
+    }
+    let _ = mm_model::exercise::parse("fuzz", text);
+}
+
+/// The `run` target's parse: lines with errors are dropped, a few rounds.
+fn runnable(text: &str) -> Option<Parse> {
+    let mut p = mm_model::parse(text);
+    let mut text = text.to_string();
+    for _ in 0..3 {
+        if !p.has_errors() {
+            return Some(p);
+        }
+        let bad: Vec<u32> = p
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .map(|d| d.line)
+            .collect();
+        text = text
+            .split('\n')
+            .enumerate()
+            .filter(|(i, _)| !bad.contains(&(*i as u32 + 1)))
+            .map(|(_, line)| line)
+            .collect::<Vec<_>>()
+            .join("\n");
+        p = mm_model::parse(&text);
+    }
+    (!p.has_errors()).then_some(p)
+}
+
+/// The `run` target: every scheme under a small step budget, the text trace, the C export.
+fn run_path(text: &str) -> Option<mm_model::Report> {
+    let p = runnable(text)?;
+    let o = Overrides {
+        max_steps: Some(MAX_STEPS),
+        ..Overrides::default()
+    };
+    let report = mm_model::run(&p.script, &o);
+    assert_eq!(report.traces.len(), SchemeKind::ALL.len());
+    assert!(report.traces.iter().all(|t| t.executed <= MAX_STEPS));
+    let _ = report.run_text("fuzz.pin");
+    let _ = mm_model::export::to_c(&p.script, "fuzz");
+    Some(report)
+}
+
+/// The `link` target.
+fn link_path(data: &[u8]) {
+    let check = |share: Share| {
+        let _ = share.overrides();
+        assert_eq!(Share::from_fragment(&share.fragment()), Ok(share));
+    };
+    let frag = |payload: &[u8]| format!("v{}.{}", link::FORMAT, link::b64_encode(payload));
+    if let Ok(s) = Share::from_fragment(&String::from_utf8_lossy(data)) {
+        check(s);
+    }
+    assert_eq!(
+        link::b64_decode(&link::b64_encode(data)).as_deref(),
+        Some(data)
+    );
+    if let Ok(s) = Share::from_fragment(&frag(data)) {
+        check(s);
+    }
+    let packed = deflate::deflate(data);
+    assert_eq!(deflate::inflate(&packed).as_deref(), Ok(data));
+    if let Ok(s) = Share::from_fragment(&frag(&packed)) {
+        check(s);
+    }
+}
+
+/// Every input in `fuzz/regressions/TARGET/`, through `f`.
+fn replay(target: &str, f: fn(Vec<u8>)) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fuzz/regressions")
+        .join(target);
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let data = std::fs::read(&path).unwrap();
+        within_limit(&path.display().to_string(), move || f(data));
+    }
+}
+
+#[test]
+fn parse_regressions() {
+    replay("parse", |d| parse_path(&String::from_utf8_lossy(&d)));
+}
+
+#[test]
+fn run_regressions() {
+    replay("run", |d| {
+        run_path(&String::from_utf8_lossy(&d));
+    });
+}
+
+#[test]
+fn link_regressions() {
+    replay("link", |d| link_path(&d));
+}
+
+/// The trace of `text` under `scheme` (the `run` target's budget).
+fn trace_text(text: &str, scheme: SchemeKind) -> String {
+    let report = run_path(text).expect("runs");
+    let t = report.trace(scheme).unwrap();
+    mm_model::trace::render_trace(&report, t)
+}
+
+// Hangs the `run` target found: a `repeat` whose iterations execute no statement (an empty
+// body, or only expectations skipped by `under`) spent no step of the budget, so a huge count,
+// or 64 nested `repeat 2`, ran for ever. Idle iterations are now counted, not run; the trace
+// still sums them up in one line.
+
+#[test]
+fn empty_repeat_with_a_huge_count_ends() {
+    within_limit("repeat 2^64-1 { }", || {
+        let text = trace_text(
+            "repeat 18446744073709551615 {\n}\nexpect ok\n",
+            SchemeKind::Refcount,
+        );
+        assert!(
+            text.contains("18446744073709551614 more x { 0 statements }"),
+            "{text}"
+        );
+    });
+}
+
+#[test]
+fn nested_empty_repeats_end() {
+    within_limit("64 nested repeat 2", || {
+        let text = "repeat 2 {\n".repeat(64) + &"}\n".repeat(64);
+        let report = run_path(&text).expect("runs");
+        assert!(report.passed());
+    });
+}
+
+#[test]
+fn repeat_of_expectations_for_another_scheme_ends() {
+    within_limit("repeat 2^64-1 { expect ... under legacy }", || {
+        let text =
+            "mmap m anon pages=1 rw\nrepeat 18446744073709551615 {\n  expect ok under legacy\n}\n";
+        // Under legacy every iteration is a step: the budget stops it.
+        let report = run_path(text).expect("runs");
+        let legacy = report.trace(SchemeKind::Legacy).unwrap();
+        assert!(legacy.budget_hit.is_some());
+        // Under the others no iteration is: they end at once, with no budget hit.
+        for s in [SchemeKind::Refcount, SchemeKind::FakeVma] {
+            let t = report.trace(s).unwrap();
+            assert!(t.budget_hit.is_none(), "{s}");
+            assert_eq!(t.executed, 1, "{s}");
+        }
+    });
+}
+
+#[test]
+fn idle_iterations_are_summed_up_as_before() {
+    // Small counts: the summary line is what running every iteration gives.
+    let text = trace_text(
+        "mmap m anon pages=1 rw\nwrite m\nrepeat 3 {\n  gup h m write\n  repeat 5 {\n  }\n  put h\n}\n",
+        SchemeKind::Refcount,
+    );
+    assert!(text.contains("4 more x { 0 statements }"), "{text}");
+    assert!(text.contains("2 more x { 2 statements }"), "{text}");
+}
