@@ -3,11 +3,13 @@
 //! shortest `schedule` line that reproduces it.
 
 use std::fmt::Write as _;
+use std::io::IsTerminal as _;
+use std::time::{Duration, Instant};
 
-use mm_model::explore::{explore_with, Bounds, Exploration, Stop};
+use mm_model::explore::{explore_with, Bounds, Exploration, Progress, Stop};
 use mm_model::{Overrides, SchemeKind};
 
-use crate::{display_name, parse_reporting, parse_scheme, Usage};
+use crate::{display_name, parse_reporting, parse_scheme, Usage, WIDTH};
 
 /// The text report (at most 72 columns but for long schedule lines, which stay pasteable).
 pub fn render(name: &str, e: &Exploration) -> String {
@@ -111,7 +113,8 @@ fn json(e: &Exploration) -> String {
     serde_json::to_string_pretty(&v).unwrap_or_default() + "\n"
 }
 
-/// `pinlab explore FILE|- [--scheme S]... [--max-states N] [--no-reduce] [--json]`
+/// `pinlab explore FILE|- [--scheme S]... [--max-states N] [--no-reduce] [--max-seconds SECS]
+/// [--json]`
 #[derive(clap::Args)]
 pub struct ExploreArgs {
     /// The script; - reads standard input
@@ -129,6 +132,10 @@ pub struct ExploreArgs {
     /// interleaving
     #[arg(long)]
     no_reduce: bool,
+    /// Stop after SECS seconds (e.g. 2.5)
+    #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
+    #[arg(allow_negative_numbers = true)]
+    max_seconds: Option<Duration>,
     /// Print the report as JSON
     #[arg(long)]
     json: bool,
@@ -139,6 +146,75 @@ fn parse_positive(v: &str) -> Result<u64, String> {
         .ok()
         .filter(|n| *n > 0)
         .ok_or_else(|| "not a positive whole number".to_string())
+}
+
+fn parse_seconds(v: &str) -> Result<Duration, String> {
+    v.parse::<f64>()
+        .ok()
+        .filter(|s| *s > 0.0)
+        .and_then(|s| Duration::try_from_secs_f64(s).ok())
+        .ok_or_else(|| "not a positive number of seconds".to_string())
+}
+
+/// Rate per second, for display.
+fn per_second(n: u64, d: Duration) -> f64 {
+    n as f64 / d.as_secs_f64().max(1e-6)
+}
+
+/// The progress line: on stderr when it is a terminal, redrawn in place at most ten times a
+/// second; also the time bound.
+struct Meter {
+    start: Instant,
+    max: Option<Duration>,
+    tty: bool,
+    drawn: Option<Instant>,
+    scheme: (usize, Instant),
+}
+
+impl Meter {
+    fn new(max: Option<Duration>) -> Meter {
+        let now = Instant::now();
+        Meter {
+            start: now,
+            max,
+            tty: std::io::stderr().is_terminal(),
+            drawn: None,
+            scheme: (0, now),
+        }
+    }
+
+    /// Draws `p` if it is time to; false when the time bound is up.
+    fn update(&mut self, p: &Progress) -> bool {
+        let now = Instant::now();
+        if p.scheme_index != self.scheme.0 {
+            self.scheme = (p.scheme_index, now);
+        }
+        let due = self
+            .drawn
+            .is_none_or(|t| now - t >= Duration::from_millis(100));
+        if self.tty && due {
+            let line = format!(
+                "{} {}/{}: {} states, {} transitions, {:.0} states/s",
+                p.scheme.name(),
+                p.scheme_index + 1,
+                p.schemes,
+                p.states,
+                p.transitions,
+                per_second(p.states, now - self.scheme.1)
+            );
+            let line: String = line.chars().take(WIDTH).collect();
+            eprint!("\r{line:<WIDTH$}");
+            self.drawn = Some(now);
+        }
+        self.max.is_none_or(|m| now - self.start < m)
+    }
+
+    /// Clears the progress line.
+    fn clear(&self) {
+        if self.drawn.is_some() {
+            eprint!("\r{:WIDTH$}\r", "");
+        }
+    }
 }
 
 pub fn cmd_explore(a: &ExploreArgs) -> Result<u8, Usage> {
@@ -154,7 +230,20 @@ pub fn cmd_explore(a: &ExploreArgs) -> Result<u8, Usage> {
     let Some(parse) = parse_reporting(&a.file, "explored")? else {
         return Ok(2);
     };
-    let e = explore_with(&parse.script, &o, bounds, &mut |_| true);
-    print!("{}", if a.json { json(&e) } else { render(name, &e) });
+    let mut meter = Meter::new(a.max_seconds);
+    let e = explore_with(&parse.script, &o, bounds, &mut |p| meter.update(p));
+    meter.clear();
+    if a.json {
+        print!("{}", json(&e));
+    } else {
+        let elapsed = meter.start.elapsed();
+        let states: u64 = e.schemes.iter().map(|s| s.states).sum();
+        print!("{}", render(name, &e));
+        println!(
+            "explored {states} states in {:.2} s ({:.0} states/s)",
+            elapsed.as_secs_f64(),
+            per_second(states, elapsed)
+        );
+    }
     Ok(0)
 }

@@ -126,8 +126,10 @@ enum Command {
     /// counts stay exact), and of two orders of independent statements
     /// only one is run, so N counts schedules up to such reorderings;
     /// --no-reduce runs and counts every interleaving. --max-states bounds
-    /// the distinct states per scheme; when the bound cuts the exploration,
-    /// the report says `incomplete`.
+    /// the distinct states per scheme, --max-seconds the time; when a bound
+    /// cuts the exploration, the report says `incomplete`. The last line
+    /// gives the states explored and their rate. On a terminal, a progress
+    /// line on stderr shows the scheme, states, transitions and states/s.
     ///
     /// The exit code is 0 whatever is found (exploring observes, it does
     /// not check), 2 when the script has errors.

@@ -311,6 +311,7 @@ fn usage_errors() {
         &["exercise", "show"],
         &["exercise", "frobnicate"],
         &["explore", "pass.pin", "--max-states", "0"],
+        &["explore", "pass.pin", "--max-seconds", "-1"],
         &["explore", "pass.pin", "--max-schedules", "3"],
     ];
     let mut snap = String::new();
@@ -524,6 +525,17 @@ const RACE: &str = "file f ext4 pages=1\nmmap buf f shared rw\nwrite buf\n\
     thread dio {\n  gup io buf write\n  dma io write\n  put io\n}\n\
     thread flusher {\n  read buf\n  writeback f\n}\n";
 
+/// The totals line that ends a text report: `explored N states in S s (R states/s)`.
+fn explored_states(report: &str) -> u64 {
+    let last = report.lines().last().unwrap_or("");
+    let rest = last.strip_prefix("explored ").expect(last);
+    assert!(rest.ends_with(" states/s)"), "{last}");
+    rest.split(' ')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .expect(last)
+}
+
 #[test]
 fn explore_finds_the_race_and_its_schedule() {
     // Every interleaving: 3 + 2 statements interleave in 5!/(3!2!) = 10 ways.
@@ -532,6 +544,7 @@ fn explore_finds_the_race_and_its_schedule() {
         Some(RACE),
     );
     assert_eq!(all.code, 0, "{}", all.stderr);
+    assert!(all.stderr.is_empty(), "no progress line when piped");
     assert!(
         all.stdout
             .contains("schedules: every interleaving\nlegacy: all 10 schedules, "),
@@ -545,6 +558,7 @@ fn explore_finds_the_race_and_its_schedule() {
         "{}",
         all.stdout
     );
+    assert!(explored_states(&all.stdout) > 0);
     assert_width("explore", &all.stdout);
     // With the reduction: every statement here touches the page, so no order is pruned.
     let reduced = pinlab_stdin(&["explore", "-", "--scheme", "legacy"], Some(RACE));
@@ -622,5 +636,35 @@ fn explore_reduction_prunes_independent_orders() {
         reduced.stdout.contains("legacy: all 1 schedules, "),
         "{}",
         reduced.stdout
+    );
+    assert!(explored_states(&reduced.stdout) <= explored_states(&all.stdout));
+}
+
+#[test]
+fn explore_time_bound() {
+    // Four threads of four statements on one page: far more than a millisecond of states.
+    let mut script = String::from("file f ext4 pages=1\nmmap buf f shared rw\n");
+    for t in 0..4 {
+        script.push_str(&format!(
+            "thread t{t} {{\n  write buf\n  read buf\n  writeback f\n  write buf\n}}\n"
+        ));
+    }
+    let o = pinlab_stdin(
+        &[
+            "explore",
+            "-",
+            "--no-reduce",
+            "--scheme",
+            "legacy",
+            "--max-seconds",
+            "0.001",
+        ],
+        Some(&script),
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(
+        o.stdout.contains("legacy: incomplete: stopped after "),
+        "{}",
+        o.stdout
     );
 }
