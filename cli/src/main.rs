@@ -151,6 +151,16 @@ enum Command {
     /// Prints the cost table: primitive, duration, basis and source.
     #[command(verbatim_doc_comment)]
     Costs,
+    /// Print a shell completion script
+    ///
+    /// Prints the completion script for SHELL. Save it where the shell
+    /// looks for completions:
+    ///   bash  ~/.local/share/bash-completion/completions/pinlab
+    ///   zsh   _pinlab in a directory of $fpath
+    ///   fish  ~/.config/fish/completions/pinlab.fish
+    /// or, for this bash session only: source <(pinlab completions bash)
+    #[command(verbatim_doc_comment)]
+    Completions(CompletionsArgs),
 }
 
 /// The settings and cost overrides of `run` and `link`.
@@ -280,6 +290,13 @@ struct ExplainArgs {
     kernel: Option<KernelVersion>,
 }
 
+#[derive(Args)]
+struct CompletionsArgs {
+    /// The shell
+    #[arg(value_name = "SHELL", value_enum)]
+    shell: clap_complete::Shell,
+}
+
 /// A failure that ends the command with exit code 2 (message to stderr).
 pub struct Usage(pub String);
 
@@ -316,6 +333,10 @@ fn dispatch(cmd: Command) -> Result<u8, Usage> {
         Command::Explore(a) => explore::cmd_explore(&a),
         Command::Explain(a) => cmd_explain(&a),
         Command::Costs => cmd_costs(),
+        Command::Completions(a) => {
+            clap_complete::generate(a.shell, &mut command(), "pinlab", &mut std::io::stdout());
+            Ok(0)
+        }
     }
 }
 

@@ -313,6 +313,7 @@ fn usage_errors() {
         &["explore", "pass.pin", "--max-states", "0"],
         &["explore", "pass.pin", "--max-seconds", "-1"],
         &["explore", "pass.pin", "--max-schedules", "3"],
+        &["completions", "tcsh"],
     ];
     let mut snap = String::new();
     for args in cases {
@@ -352,6 +353,7 @@ fn help_documents_exit_codes() {
         vec!["explore", "-h"],
         vec!["explain", "--help"],
         vec!["costs", "-h"],
+        vec!["completions", "--help"],
     ] {
         let o = pinlab(&cmd);
         assert_eq!(o.code, 0, "{cmd:?}");
@@ -369,6 +371,16 @@ fn version() {
     assert_eq!(o.code, 0);
     assert_eq!(o.stdout, format!("pinlab {}\n", env!("CARGO_PKG_VERSION")));
     assert_eq!(pinlab(&["-V"]).stdout, o.stdout);
+}
+
+#[test]
+fn completions() {
+    for shell in ["bash", "zsh", "fish"] {
+        let o = pinlab(&["completions", shell]);
+        assert_eq!(o.code, 0, "{shell}: {}", o.stderr);
+        assert!(o.stdout.contains("explore"), "{shell}");
+        assert!(o.stdout.contains("max-states"), "{shell}");
+    }
 }
 
 #[test]
