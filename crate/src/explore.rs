@@ -212,8 +212,8 @@ pub fn explore_with(
             shape: &shape,
             table: &table,
             bounds,
-            memo: HashMap::new(),
-            states: HashSet::new(),
+            memo: KeyMap::default(),
+            states: KeySet::default(),
             transitions: 0,
             stopped: cancelled.then_some(Stop::Cancelled),
             progress: &mut *progress,
@@ -532,16 +532,94 @@ struct Node {
 }
 
 impl Node {
-    /// A 128-bit fingerprint: two independent 64-bit hashes of the content.
+    /// A 128-bit fingerprint of the content, in one pass.
     fn fingerprint(&self) -> u128 {
-        let mut a = std::collections::hash_map::DefaultHasher::new();
-        self.hash(&mut a);
-        let mut b = std::collections::hash_map::DefaultHasher::new();
-        0x9e37_79b9_7f4a_7c15u64.hash(&mut b);
-        self.hash(&mut b);
-        u128::from(a.finish()) << 64 | u128::from(b.finish())
+        let mut h = Fingerprint {
+            a: 0x243f_6a88_85a3_08d3,
+            b: 0x1319_8a2e_0370_7344,
+        };
+        self.hash(&mut h);
+        u128::from(h.a) << 64 | u128::from(h.b)
     }
 }
+
+/// Two 64-bit lanes, each word folded in by a 64x64->128-bit multiply (the mixer of wyhash and
+/// foldhash) with its own constant: fast on the many small writes of a derived `Hash`, and 128
+/// bits wide, so two distinct states share a fingerprint with negligible probability.
+struct Fingerprint {
+    a: u64,
+    b: u64,
+}
+
+fn fold(v: u64, k: u64) -> u64 {
+    let m = u128::from(v) * u128::from(k);
+    m as u64 ^ (m >> 64) as u64
+}
+
+impl Fingerprint {
+    fn word(&mut self, x: u64) {
+        self.a = fold(self.a ^ x, 0xa076_1d64_78bd_642f);
+        self.b = fold(self.b ^ x.rotate_left(32), 0xe703_7ed1_a0b4_28db);
+    }
+}
+
+impl Hasher for Fingerprint {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.word(u64::from_le_bytes(w));
+        }
+        let rest = chunks.remainder();
+        let mut w = [0u8; 8];
+        w[..rest.len()].copy_from_slice(rest);
+        self.word(u64::from_le_bytes(w) ^ (bytes.len() as u64) << 56);
+    }
+    fn write_u8(&mut self, n: u8) {
+        self.word(u64::from(n));
+    }
+    fn write_u16(&mut self, n: u16) {
+        self.word(u64::from(n));
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.word(u64::from(n));
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.word(n);
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.word(n as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.a
+    }
+}
+
+/// The memo's and the visited set's keys are fingerprints already: their hash is a fold of
+/// their bits, not another SipHash pass.
+#[derive(Default, Clone, Copy)]
+struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = fold(self.0 ^ n, 0x9e37_79b9_7f4a_7c15);
+    }
+    fn write_u128(&mut self, n: u128) {
+        self.0 ^= n as u64 ^ (n >> 64) as u64;
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type KeyMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<KeyHasher>>;
+type KeySet<K> = HashSet<K, std::hash::BuildHasherDefault<KeyHasher>>;
 
 /// The sleep-set bit of transition `t`; none past 63 (the reduction is off there, see
 /// [`explore_with`]).
@@ -577,8 +655,8 @@ struct Search<'a, 's> {
     table: &'a CostTable,
     bounds: Bounds,
     /// (state fingerprint, sleep set) → what it leads to.
-    memo: HashMap<(u128, u64), Rc<Sum>>,
-    states: HashSet<u128>,
+    memo: KeyMap<(u128, u64), Rc<Sum>>,
+    states: KeySet<u128>,
     transitions: u64,
     stopped: Option<Stop>,
     progress: &'a mut dyn FnMut(&Progress) -> bool,

@@ -183,8 +183,9 @@ pub fn run_one(
     scheme: SchemeKind,
     stop_after: Option<u64>,
 ) -> OneRun {
+    let mut kernel = Kernel::new(scheme, settings.clone());
     let mut r = Runner {
-        k: Kernel::new(scheme, settings.clone()),
+        k: &mut kernel,
         table,
         cx: StepCx::default(),
         trace: Trace {
@@ -221,11 +222,12 @@ pub fn run_one(
         .collect();
     r.trace.counts = counts;
     r.trace.first_step = first;
+    let (trace, expectations, cost_points) = (r.trace, r.expectations, r.cost_points);
     OneRun {
-        trace: r.trace,
-        expectations: r.expectations,
-        kernel: r.k,
-        cost_points: r.cost_points,
+        trace,
+        expectations,
+        kernel,
+        cost_points,
     }
 }
 
@@ -245,14 +247,12 @@ pub(crate) enum Transition<'s> {
 /// raised as a bit set over [`ViolationKind::ALL`].
 pub(crate) fn step_lite(k: &mut Kernel, table: &CostTable, what: Transition<'_>) -> u32 {
     let scheme = k.scheme;
-    let settings = k.settings.clone();
     let mut r = Runner {
-        k: std::mem::replace(k, Kernel::new(scheme, settings.clone())),
         table,
         cx: StepCx::default(),
         trace: Trace {
             scheme,
-            settings,
+            settings: k.settings.clone(),
             steps: Vec::new(),
             total: CostCounts::default(),
             total_ps: 0,
@@ -271,6 +271,7 @@ pub(crate) fn step_lite(k: &mut Kernel, table: &CostTable, what: Transition<'_>)
         stop_after: None,
         scoped: 0,
         lite: true,
+        k,
     };
     match what {
         Transition::Stmt(st) => r.stmt(st),
@@ -283,7 +284,6 @@ pub(crate) fn step_lite(k: &mut Kernel, table: &CostTable, what: Transition<'_>)
             }
         }
     }
-    *k = r.k;
     r.counts
         .iter()
         .enumerate()
@@ -303,7 +303,7 @@ struct Summary {
 }
 
 struct Runner<'a> {
-    k: Kernel,
+    k: &'a mut Kernel,
     table: &'a CostTable,
     cx: StepCx,
     trace: Trace,
