@@ -204,3 +204,16 @@ fn idle_iterations_are_summed_up_as_before() {
     assert!(text.contains("4 more x { 0 statements }"), "{text}");
     assert!(text.contains("2 more x { 2 statements }"), "{text}");
 }
+
+// A crash the `run` target found: under fake-vma a `gup` with a huge `times=` multiplied the
+// calls by the interval-tree visits of an insertion (and by the slab objects per fake VMA, and
+// at removal by the visits again) and overflowed. Costs now saturate, as `CostCounts` already
+// does when it adds them up.
+
+#[test]
+fn huge_times_under_fake_vma_saturates_its_costs() {
+    let report =
+        run_path("mmap m anon pages=1 rw\ngup i m times=8446744073709551616\n").expect("runs");
+    let t = report.trace(SchemeKind::FakeVma).unwrap();
+    assert_eq!(t.total.get(mm_model::Primitive::ItreeNode), u64::MAX);
+}

@@ -677,7 +677,7 @@ impl Kernel {
         let n = self.tree(tree).len();
         cx.charge(
             Primitive::ItreeNode,
-            itree_visits(n.saturating_sub(1)) * calls,
+            itree_visits(n.saturating_sub(1)).saturating_mul(calls),
         );
         self.tree_mut(tree).remove(s, l, super::RmapEntry::Fake(f));
         let fake = &mut self.fakes[f as usize];

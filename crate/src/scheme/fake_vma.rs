@@ -160,7 +160,8 @@ fn insert_fake(
     calls: u64,
     slabs: u64,
 ) -> u32 {
-    cx.charge(Primitive::SlabAlloc, calls * slabs);
+    // `times=` may be as large as 2^64 - 1: costs saturate, as `CostCounts::add` does.
+    cx.charge(Primitive::SlabAlloc, calls.saturating_mul(slabs));
     cx.charge(Primitive::FakeInit, calls);
     let lock = match tree {
         TreeRef::Anon(_) => "anon_vma->root->rwsem",
@@ -169,7 +170,7 @@ fn insert_fake(
     k.rwsem(cx, lock);
     cx.charge(Primitive::Rwsem, calls - 1);
     let n = k.tree(tree).len();
-    cx.charge(Primitive::ItreeNode, itree_visits(n) * calls);
+    cx.charge(Primitive::ItreeNode, itree_visits(n).saturating_mul(calls));
     let id = k.fakes.len() as u32;
     k.fakes.push(Fake {
         tree,
