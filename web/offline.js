@@ -24,7 +24,7 @@
       const urls = performance.getEntriesByType('resource')
         .map((e) => e.name)
         .filter((u) => u.startsWith(location.origin))
-        .concat([here, 'mm-worker-loader.js', 'mm-worker.js', 'mm-worker_bg.wasm', 'offline.js']);
+        .concat([here, 'mm-worker-loader.js', 'offline.js']);
       return caches.open('pinlab-v1').then((c) => c.addAll([...new Set(urls.map((u) => new URL(u, here).href))]));
     }).then(() => {
       document.documentElement.dataset.offline = 'ready';

@@ -25,7 +25,7 @@ export default async function worker(page, baseURL, t) {
 
   // No worker script: the app runs everything on the main thread.
   await page.evaluate(() => localStorage.clear());
-  await page.route('**/mm-worker-loader.js', (route) => route.fulfill({ status: 404, body: '' }));
+  await page.route('**/mm-worker-loader.js*', (route) => route.fulfill({ status: 404, body: '' }));
   await page.reload({ waitUntil: 'load' });
   await page.locator('#violations').waitFor({ state: 'visible', timeout: 20_000 });
   await page.waitForFunction(() => window.pinlabWorker === false, null, { timeout: 20_000 });

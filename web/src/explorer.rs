@@ -129,7 +129,7 @@ impl Job {
             worker: None,
             _closures: Vec::new(),
         }));
-        let worker = crate::worker::worker_url().and_then(|url| web_sys::Worker::new(&url).ok());
+        let worker = crate::worker::spawn();
         let Some(worker) = worker else {
             // No worker: a small exploration on the main thread, after this event.
             let t = gloo_timers::callback::Timeout::new(0, move || {

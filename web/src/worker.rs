@@ -1,5 +1,6 @@
-//! The model off the main thread: the message protocol between the app and the `mm-worker` bin
-//! (a dedicated Web Worker built by Trunk, `data-type="worker"`), and the app's side of it.
+//! The model off the main thread: the message protocol between the app and its model worker (a
+//! dedicated module Web Worker running the page's own wasm module, see [`serve`]), and the
+//! app's side of it.
 //!
 //! Request (app -> worker): `{id, text, overrides}` (`overrides` in [`UiOverrides::to_json`]'s
 //! format; the model's `Overrides` is not serde). Reply (worker -> app): `{id, report, ms}`
@@ -131,13 +132,57 @@ pub fn scheme_by_name(name: &str) -> Option<SchemeKind> {
 }
 
 /// The URL of the worker script, from the page's `<meta name="pinlab-worker">` (none under
-/// wasm-bindgen-test-runner).
+/// wasm-bindgen-test-runner), with the page's own wasm-bindgen glue and wasm (Trunk's
+/// `<link rel="modulepreload">` and `<link rel="preload" as="fetch">`) in its query: the
+/// worker runs the same module as the page.
 pub fn worker_url() -> Option<String> {
-    web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.query_selector("meta[name=pinlab-worker]").ok().flatten())
-        .and_then(|m| m.get_attribute("content"))
-        .filter(|u| !u.is_empty())
+    let doc = web_sys::window().and_then(|w| w.document())?;
+    let attr = |sel: &str, name: &str| {
+        doc.query_selector(sel)
+            .ok()
+            .flatten()
+            .and_then(|m| m.get_attribute(name))
+            .filter(|u| !u.is_empty())
+    };
+    let loader = attr("meta[name=pinlab-worker]", "content")?;
+    let glue = attr("link[rel=modulepreload]", "href")?;
+    let wasm = attr("link[rel=preload][as=fetch]", "href")?;
+    let q = |s: &str| String::from(js_sys::encode_uri_component(s));
+    Some(format!("{loader}?glue={}&wasm={}", q(&glue), q(&wasm)))
+}
+
+/// Starts a worker on the page's module ([`worker_url`]); `None` when the page has none.
+pub fn spawn() -> Option<web_sys::Worker> {
+    let url = worker_url()?;
+    let opts = web_sys::WorkerOptions::new();
+    opts.set_type(web_sys::WorkerType::Module);
+    web_sys::Worker::new_with_options(&url, &opts).ok()
+}
+
+/// The module's entry in a worker (`main` finds no window): answers each message with
+/// [`handle_request`], after posting `{ready: true}` once the handler is installed.
+pub fn serve() {
+    let scope: web_sys::DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+    let reply_to = scope.clone();
+    let on_message =
+        Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
+            let post = |m: &JsValue| {
+                if let Err(err) = reply_to.post_message(m) {
+                    web_sys::console::error_1(&err);
+                }
+            };
+            let reply = handle_request(&e.data(), &post);
+            post(&reply);
+        });
+    scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    // The handler lives as long as the worker.
+    on_message.forget();
+    // Messages that arrived before the handler was set were dropped: the app waits for this.
+    let ready = js_sys::Object::new();
+    set(&ready, "ready", &JsValue::TRUE);
+    if let Err(err) = scope.post_message(&ready) {
+        web_sys::console::error_1(&err);
+    }
 }
 
 /// The worker's message handler: one request in, one reply out. `kind: "state"` requests
@@ -231,12 +276,8 @@ impl Runner {
             _closures: Vec::new(),
             ready_timeout: None,
         }));
-        let url = worker_url();
         probe_worker(false);
-        let Some(url) = url else {
-            return this;
-        };
-        let Ok(worker) = web_sys::Worker::new(&url) else {
+        let Some(worker) = spawn() else {
             return this;
         };
         probe_worker(true);
