@@ -194,12 +194,12 @@ impl Meter {
             .is_none_or(|t| now - t >= Duration::from_millis(100));
         if self.tty && due {
             let line = format!(
-                "{} {}/{}: {} states, {} transitions, {:.0} states/s",
+                "{} {}/{}: {} states, {} schedules, {:.0} states/s",
                 p.scheme.name(),
                 p.scheme_index + 1,
                 p.schemes,
                 p.states,
-                p.transitions,
+                p.schedules,
                 per_second(p.states, now - self.scheme.1)
             );
             let line: String = line.chars().take(WIDTH).collect();

@@ -168,6 +168,8 @@ pub struct Progress {
     pub states: u64,
     /// Transitions executed so far (this scheme).
     pub transitions: u64,
+    /// Complete schedules accounted for so far (this scheme): at the end, all of them.
+    pub schedules: u64,
 }
 
 /// How often the progress callback is called, in new states.
@@ -223,6 +225,7 @@ pub fn explore_with(
                 schemes: kinds.len(),
                 states: 0,
                 transitions: 0,
+                schedules: 0,
             },
         };
         let root = Node {
@@ -667,6 +670,7 @@ impl Search<'_, '_> {
     fn visit(&mut self, node: &Node, sleep: u64) -> Rc<Sum> {
         let fp = node.fingerprint();
         if let Some(s) = self.memo.get(&(fp, sleep)) {
+            self.at.schedules = self.at.schedules.saturating_add(s.total);
             return s.clone();
         }
         if self.stopped.is_some() {
@@ -702,6 +706,7 @@ impl Search<'_, '_> {
             let bits =
                 node.seen | step_lite(&mut k, self.table, Transition::Tail(&self.shape.tail));
             sum.total = 1;
+            self.at.schedules = self.at.schedules.saturating_add(1);
             sum.kinds = (0..32u8)
                 .filter(|i| bits & (1 << i) != 0)
                 .map(|i| (i, 1, None))

@@ -127,7 +127,7 @@ export default async function explore90(page, baseURL, t) {
   await page.click('#explore-run');
   await page.waitForFunction(() => /states\/s/.test(document.querySelector('#explore-progress')?.textContent ?? ''), null, { timeout: 20_000 });
   const progress = (await page.locator('#explore-progress').textContent()) ?? '';
-  assert(/\d+ states, [\d,]+ transitions/.test(progress), `progress: ${progress}`);
+  assert(/[\d,]+ states, [\d,]+ schedules, [\d,]+ transitions/.test(progress), `progress: ${progress}`);
   await t.screenshot('90-explore-progress');
   await page.click('#explore-cancel');
   await page.waitForFunction(() => /cancelled/.test(document.querySelector('#explore-progress')?.textContent ?? ''), null, { timeout: 5_000 });

@@ -3,7 +3,7 @@
 //! terminated; the model worker that runs the script is not involved).
 //!
 //! Request (app -> explore worker): `{kind: "explore", text, overrides, max_states}`. Replies:
-//! `{kind: "explore-progress", scheme, index, schemes, states, transitions, ms}` at most every
+//! `{kind: "explore-progress", scheme, index, schemes, states, transitions, schedules, ms}` at most every
 //! [`PROGRESS_MS`], then `{kind: "explore-done", exploration, ms}` (`exploration` is
 //! `serde_json` of [`Exploration`]). Without a worker (no `<meta name="pinlab-worker">`, as
 //! under wasm-bindgen-test-runner) the exploration runs on the main thread with a small bound.
@@ -38,6 +38,8 @@ pub struct Running {
     pub states: u64,
     /// Transitions executed so far in this scheme.
     pub transitions: u64,
+    /// Complete schedules accounted for so far in this scheme.
+    pub schedules: u64,
     /// Wall time since the start (ms).
     pub ms: f64,
 }
@@ -175,6 +177,7 @@ impl Job {
                         schemes: n("schemes") as u32,
                         states: n("states") as u64,
                         transitions: n("transitions") as u64,
+                        schedules: n("schedules") as u64,
                         ms: n("ms"),
                     });
                 }

@@ -380,3 +380,28 @@ proptest! {
         }
     }
 }
+
+/// Progress counts schedules as they are accounted for: never more than the final count, and
+/// never going back.
+#[test]
+fn progress_counts_schedules_monotonically() {
+    let body = "  write a\n  read a\n".repeat(4);
+    let many = format!(
+        "mmap a anon pages=1 rw\nthread x {{\n{body}}}\nthread y {{\n{body}}}\nthread z {{\n{body}}}\n"
+    );
+    let mut seen: Vec<(u64, u64)> = Vec::new();
+    let o = Overrides {
+        schemes: vec![SchemeKind::Refcount],
+        ..Overrides::default()
+    };
+    let e = explore_with(&parse(&many), &o, plain(), &mut |p| {
+        seen.push((p.states, p.schedules));
+        true
+    });
+    let total = e.schemes[0].schedules;
+    assert_eq!(total, 9_465_511_770, "24! / (8! 8! 8!)");
+    assert!(seen.len() > 1, "{seen:?}");
+    assert!(seen.windows(2).all(|w| w[0].1 <= w[1].1), "{seen:?}");
+    assert!(seen.iter().all(|(_, s)| *s <= total), "{seen:?}");
+    assert!(seen.last().is_some_and(|(_, s)| *s > 0), "{seen:?}");
+}

@@ -103,8 +103,8 @@ pub fn explore_panel(props: &ExploreProps) -> Html {
                 { if r.schemes == 0 {
                     "starting…".to_string()
                 } else {
-                    format!("{} ({}/{}): {} states, {} transitions, {}", r.scheme, r.index, r.schemes,
-                        thousands(r.states), thousands(r.transitions), rate(r.states, r.ms))
+                    format!("{} ({}/{}): {} states, {} schedules, {} transitions, {}", r.scheme, r.index, r.schemes,
+                        thousands(r.states), thousands(r.schedules), thousands(r.transitions), rate(r.states, r.ms))
                 } }
             </p>
         },
