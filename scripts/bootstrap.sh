@@ -8,8 +8,11 @@
 #   - wasm-bindgen-cli (version from Cargo.lock; also provides wasm-bindgen-test-runner)
 #   - chromium + chromium-driver (apt-get)
 #   - e2e/node_modules (npm ci: wasm-opt from binaryen, playwright-core)
+#   - g++ (apt-get): libfuzzer-sys compiles libFuzzer for fuzz/ (`make fuzz`, the fuzz step
+#     of `make test`)
 # then checks that Trunk.toml's [tools] pins agree with their sources and fetches crates
-# (`cargo fetch --locked`) so that the offline trunk/cargo builds that follow can work.
+# (`cargo fetch --locked`, for the workspace and for fuzz/, its own workspace) so that the
+# offline trunk/cargo builds that follow can work.
 #
 # Nothing here lets trunk download anything: trunk's own downloads come from GitHub, which
 # is not reachable from our machines, so every tool it uses must already be on PATH.
@@ -77,6 +80,16 @@ ensure_node_modules() {
   fi
 }
 
+ensure_gxx() {
+  if command -v g++ >/dev/null 2>&1; then
+    echo "g++: present ($(g++ -dumpfullversion))"
+    return
+  fi
+  echo "g++ missing (libfuzzer-sys compiles libFuzzer with it) -> apt-get install g++"
+  as_root apt-get update -qq
+  as_root apt-get install -y -qq --no-install-recommends g++
+}
+
 check_pins() {
   # Trunk.toml must repeat exactly what Cargo.lock and e2e/package.json say; otherwise trunk
   # would (offline) refuse to build with a less obvious message.
@@ -104,6 +117,8 @@ step "trunk" ensure_trunk
 step "wasm-bindgen-cli" ensure_wasm_bindgen
 step "chromium" ensure_chromium
 step "npm ci (e2e)" ensure_node_modules
+step "g++ (for libFuzzer)" ensure_gxx
 step "tool pins" check_pins
 step "cargo fetch" cargo fetch --locked
+step "cargo fetch (fuzz/)" cargo fetch --locked --manifest-path fuzz/Cargo.toml
 echo "bootstrap: done in $((SECONDS - T0))s"

@@ -3,11 +3,12 @@
 # targets with SanitizerCoverage, replays fuzz/regressions/, then runs each target for a while.
 #
 #   scripts/fuzz.sh [TARGET...]          targets: parse run link (default: all three)
-#   scripts/fuzz.sh min TARGET FILE      minimise a crashing input (-minimize_crash=1)
+#   scripts/fuzz.sh min TARGET FILE      minimise a crashing input (-minimize_crash=1; before
+#                                        the fix, while the target still crashes on it)
 #
 # Environment: FUZZ_SECONDS (20) per target; FUZZ_RUNS (unset) also stops a target after that
 # many inputs; FUZZ_TIMEOUT (5 s) for one input, longer is a hang; FUZZ_RSS_MB (2048);
-# FUZZ_MAX_LEN (4096) bytes per input.
+# FUZZ_MAX_LEN (2048) bytes per input.
 #
 # Stable flags only (no nightly, no -Z): --cfg fuzzing and the SanitizerCoverage pass with
 # 8-bit edge counters, the PC table and comparison tracing (cargo-fuzz's set, without ASan:
@@ -31,7 +32,7 @@ ALL_TARGETS=(parse run link)
 FUZZ_SECONDS="${FUZZ_SECONDS:-20}"
 FUZZ_TIMEOUT="${FUZZ_TIMEOUT:-5}"
 FUZZ_RSS_MB="${FUZZ_RSS_MB:-2048}"
-FUZZ_MAX_LEN="${FUZZ_MAX_LEN:-4096}"
+FUZZ_MAX_LEN="${FUZZ_MAX_LEN:-2048}"
 
 RUSTFLAGS_FUZZ="--cfg fuzzing -Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4"
 RUSTFLAGS_FUZZ+=" -Cllvm-args=-sanitizer-coverage-inline-8bit-counters"
@@ -80,6 +81,11 @@ seeds() {
   for f in examples/*.pin exercises/*.ex oracle/cases/*.pin oracle/regress/*.pin \
     $(find crate/tests/data -type f | sort); do
     if [ -f "$f" ]; then cp "$f" "$dir/${f//\//__}" || return 1; fi
+  done
+  # The same scripts without comments, blank lines and runs of spaces: the statements fit in
+  # -max_len and mutations land on them.
+  for f in "$dir"/*.pin; do
+    sed -e 's/#.*//' -e 's/[[:blank:]]\+/ /g' -e 's/ $//' "$f" | grep -v '^ *$' >"${f%.pin}.min.pin" || true
   done
   for f in exercises/*.ex; do
     for part in start answer; do
