@@ -33,7 +33,10 @@ fn pinlab_stdin(args: &[&str], stdin: Option<&str>) -> Out {
     {
         let mut input = child.stdin.take().expect("stdin");
         if let Some(s) = stdin {
-            input.write_all(s.as_bytes()).expect("write stdin");
+            // A usage error exits before reading standard input: a broken pipe is fine then.
+            if let Err(e) = input.write_all(s.as_bytes()) {
+                assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "write stdin: {e}");
+            }
         }
     }
     let out = child.wait_with_output().expect("wait pinlab");
