@@ -188,3 +188,43 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 150, ..ProptestConfig::default() })]
+
+    /// The explorer never panics on threaded scripts of any operation (IRQ completions, forks,
+    /// `kworker` turns in the schedule), stays within its bound, and is deterministic.
+    #[test]
+    fn exploring_never_panics(
+        a in prop::collection::vec(op(), 1..5),
+        b in prop::collection::vec(op(), 1..4),
+        kworker: bool,
+        reduce: bool,
+    ) {
+        let mut text = script(&[]);
+        for (name, ops) in [("t1", &a), ("t2", &b)] {
+            text.push_str(&format!("thread {name} {{\n"));
+            for op in ops {
+                text.push_str(&format!("  {}\n", op.trim_end()));
+            }
+            text.push_str("}\n");
+        }
+        if kworker {
+            text.push_str("schedule t1 kworker t2\n");
+        }
+        text.push_str("workqueue\nexpect ok\n");
+        let parse = parse(&text);
+        prop_assume!(!parse.has_errors());
+        let bounds = mm_model::explore::Bounds { max_states: 3_000, reduce };
+        let o = mm_model::Overrides::default();
+        let e = mm_model::explore::explore_with(&parse.script, &o, bounds, &mut |_| true);
+        let again = mm_model::explore::explore_with(&parse.script, &o, bounds, &mut |_| true);
+        prop_assert_eq!(&e, &again);
+        for s in &e.schemes {
+            prop_assert!(s.states <= 3_000 || s.stopped.is_some(), "{:?}", s);
+            for f in &s.found {
+                prop_assert!(f.violating >= 1 && f.violating <= s.schedules, "{:?}", f);
+            }
+        }
+    }
+}
