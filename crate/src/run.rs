@@ -152,6 +152,9 @@ pub fn run(script: &Script, o: &Overrides) -> Report {
     }
 }
 
+/// The number of violation kinds (the runner's tallies are arrays, not allocations).
+const KINDS: usize = ViolationKind::ALL.len();
+
 /// A running cost total captured at a cross-scheme `expect cost A > B` statement.
 #[derive(Clone, Debug)]
 pub struct CostPoint {
@@ -199,8 +202,8 @@ pub fn run_one(
             executed: 0,
             budget_hit: None,
         },
-        counts: vec![0; ViolationKind::ALL.len()],
-        first: vec![None; ViolationKind::ALL.len()],
+        counts: [0; KINDS],
+        first: [None; KINDS],
         last_result: OpResult::Ok,
         expectations: Vec::new(),
         cost_points: Vec::new(),
@@ -261,8 +264,8 @@ pub(crate) fn step_lite(k: &mut Kernel, table: &CostTable, what: Transition<'_>)
             executed: 0,
             budget_hit: None,
         },
-        counts: vec![0; ViolationKind::ALL.len()],
-        first: vec![None; ViolationKind::ALL.len()],
+        counts: [0; KINDS],
+        first: [None; KINDS],
         last_result: OpResult::Ok,
         expectations: Vec::new(),
         cost_points: Vec::new(),
@@ -307,8 +310,8 @@ struct Runner<'a> {
     table: &'a CostTable,
     cx: StepCx,
     trace: Trace,
-    counts: Vec<u64>,
-    first: Vec<Option<u64>>,
+    counts: [u64; KINDS],
+    first: [Option<u64>; KINDS],
     last_result: OpResult,
     expectations: Vec<ExpectOutcome>,
     cost_points: Vec<CostPoint>,
