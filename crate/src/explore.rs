@@ -236,7 +236,7 @@ pub fn explore_with(
         let sum = if search.stopped.is_some() {
             Rc::new(Sum::default())
         } else {
-            search.visit(&root, 0)
+            search.run(root)
         };
         let (states, transitions, stopped) = (
             search.states.len() as u64,
@@ -666,28 +666,120 @@ struct Search<'a, 's> {
     at: Progress,
 }
 
+/// A state being expanded: the search keeps these on its own stack rather than the call
+/// stack, so a long thread body cannot overflow a worker's small wasm stack.
+struct Frame {
+    node: Node,
+    fp: u128,
+    sleep: u64,
+    /// The transitions enabled here (thread indices; the kworker is `threads.len()`).
+    enabled: Vec<usize>,
+    /// The next of `enabled` to take.
+    next: usize,
+    /// Transitions taken so far (the sleep-set bits they add to later siblings).
+    done: u64,
+    /// The transition whose child is being explored.
+    pending: usize,
+    sum: Sum,
+}
+
 impl Search<'_, '_> {
-    fn visit(&mut self, node: &Node, sleep: u64) -> Rc<Sum> {
+    /// Everything `root` leads to.
+    fn run(&mut self, root: Node) -> Rc<Sum> {
+        let mut stack: Vec<Box<Frame>> = Vec::new();
+        let mut ret: Option<Rc<Sum>> = match self.enter(root, 0) {
+            Ok(sum) => return sum,
+            Err(frame) => {
+                stack.push(frame);
+                None
+            }
+        };
+        loop {
+            let Some(f) = stack.last_mut() else {
+                return Rc::new(Sum::default());
+            };
+            if let Some(sub) = ret.take() {
+                let t = f.pending;
+                merge(&mut f.sum, t, &sub);
+                f.done |= bit(t);
+            }
+            let next = if self.stopped.is_some() {
+                None
+            } else {
+                let (sleep, enabled) = (f.sleep, &f.enabled);
+                let skip = enabled[f.next..]
+                    .iter()
+                    .take_while(|&&t| sleep & bit(t) != 0)
+                    .count();
+                f.next += skip;
+                enabled.get(f.next).copied()
+            };
+            let Some(t) = next else {
+                // Every transition is taken: this state is done.
+                let Some(mut f) = stack.pop() else {
+                    return Rc::new(Sum::default());
+                };
+                f.sum.kinds.sort_by_key(|e| e.0);
+                let sum = Rc::new(f.sum);
+                self.memo.insert((f.fp, f.sleep), sum.clone());
+                if stack.is_empty() {
+                    return sum;
+                }
+                ret = Some(sum);
+                continue;
+            };
+            f.next += 1;
+            f.pending = t;
+            let threads = &self.shape.threads;
+            let mut child = f.node.clone();
+            let what = match threads.get(t) {
+                Some(th) => {
+                    child.pcs[t] += 1;
+                    Transition::Stmt(&th.body[f.node.pcs[t]])
+                }
+                None => Transition::Kworker,
+            };
+            self.transitions += 1;
+            child.seen |= step_lite(&mut child.k, self.table, what);
+            let child_sleep = if self.bounds.reduce {
+                let mine = self.footprint(&f.node, t);
+                (0..=threads.len())
+                    .filter(|&u| (f.sleep | f.done) & bit(u) != 0)
+                    .filter(|&u| self.footprint(&f.node, u).independent(mine))
+                    .fold(0, |s, u| s | bit(u))
+            } else {
+                0
+            };
+            match self.enter(child, child_sleep) {
+                Ok(sum) => ret = Some(sum),
+                Err(frame) => stack.push(frame),
+            }
+        }
+    }
+
+    /// Arrives at `node` with sleep set `sleep`: what it leads to when that is known at once
+    /// (memoised, a bound hit, no transition enabled), else the frame to expand.
+    fn enter(&mut self, node: Node, sleep: u64) -> Result<Rc<Sum>, Box<Frame>> {
         let fp = node.fingerprint();
         if let Some(s) = self.memo.get(&(fp, sleep)) {
             self.at.schedules = self.at.schedules.saturating_add(s.total);
-            return s.clone();
+            return Ok(s.clone());
         }
         if self.stopped.is_some() {
-            return Rc::new(Sum::default());
+            return Ok(Rc::new(Sum::default()));
         }
         if self.states.insert(fp) {
             let n = self.states.len() as u64;
             if n > self.bounds.max_states {
                 self.stopped = Some(Stop::States(self.bounds.max_states));
-                return Rc::new(Sum::default());
+                return Ok(Rc::new(Sum::default()));
             }
             if n % PROGRESS_EVERY == 1 {
                 self.at.states = n;
                 self.at.transitions = self.transitions;
                 if !(self.progress)(&self.at) {
                     self.stopped = Some(Stop::Cancelled);
-                    return Rc::new(Sum::default());
+                    return Ok(Rc::new(Sum::default()));
                 }
             }
         }
@@ -700,7 +792,7 @@ impl Search<'_, '_> {
             .all(|(pc, t)| *pc == t.body.len())
         {
             // The threads are done: the rest of the script runs, with the queued work still
-            // pending (or the kworker takes its turns first, in `expand`).
+            // pending (or the kworker takes its turns first).
             let mut k = node.k.clone();
             self.transitions += 1;
             let bits =
@@ -712,11 +804,29 @@ impl Search<'_, '_> {
                 .map(|i| (i, 1, None))
                 .collect();
         }
-        self.expand(node, sleep, &mut sum);
-        // A stopped search's partial sums are not reused: nothing reads the memo after a stop.
-        let sum = Rc::new(sum);
-        self.memo.insert((fp, sleep), sum.clone());
-        sum
+        let mut enabled: Vec<usize> = (0..threads.len())
+            .filter(|&t| node.pcs[t] < threads[t].body.len())
+            .collect();
+        if !node.k.workqueue.is_empty() {
+            enabled.push(threads.len());
+        }
+        if enabled.iter().all(|&t| sleep & bit(t) != 0) {
+            // A stopped search's partial sums are not reused: nothing reads the memo after a
+            // stop.
+            let sum = Rc::new(sum);
+            self.memo.insert((fp, sleep), sum.clone());
+            return Ok(sum);
+        }
+        Err(Box::new(Frame {
+            node,
+            fp,
+            sleep,
+            enabled,
+            next: 0,
+            done: 0,
+            pending: 0,
+            sum,
+        }))
     }
 
     fn footprint(&self, node: &Node, t: usize) -> Footprint {
@@ -725,66 +835,29 @@ impl Search<'_, '_> {
             None => Footprint::All,
         }
     }
+}
 
-    /// Adds what the transitions enabled at `node` lead to (the thread turns, and the
-    /// kworker's while work is queued) to `sum`.
-    fn expand(&mut self, node: &Node, sleep: u64, sum: &mut Sum) {
-        let threads = &self.shape.threads;
-        let kworker = threads.len();
-        let mut enabled: Vec<usize> = (0..threads.len())
-            .filter(|&t| node.pcs[t] < threads[t].body.len())
-            .collect();
-        if !node.k.workqueue.is_empty() {
-            enabled.push(kworker);
-        }
-        let mut done: u64 = 0;
-        for &t in &enabled {
-            if sleep & bit(t) != 0 {
-                continue;
-            }
-            let mut child = node.clone();
-            let what = match threads.get(t) {
-                Some(th) => {
-                    child.pcs[t] += 1;
-                    Transition::Stmt(&th.body[node.pcs[t]])
-                }
-                None => Transition::Kworker,
-            };
-            self.transitions += 1;
-            child.seen |= step_lite(&mut child.k, self.table, what);
-            let child_sleep = if self.bounds.reduce {
-                let mine = self.footprint(node, t);
-                (0..=kworker)
-                    .filter(|&u| (sleep | done) & bit(u) != 0)
-                    .filter(|&u| self.footprint(node, u).independent(mine))
-                    .fold(0, |s, u| s | bit(u))
-            } else {
-                0
-            };
-            let sub = self.visit(&child, child_sleep);
-            sum.total = sum.total.saturating_add(sub.total);
-            for (kind, n, path) in &sub.kinds {
-                let longer: Path = Some(Rc::new(Cell {
-                    transition: t as u32,
-                    len: path_len(path) + 1,
-                    rest: path.clone(),
-                }));
-                match sum.kinds.iter_mut().find(|e| e.0 == *kind) {
-                    Some(e) => {
-                        e.1 = e.1.saturating_add(*n);
-                        if path_len(path) + 1 < path_len(&e.2) {
-                            e.2 = longer;
-                        }
-                    }
-                    None => sum.kinds.push((*kind, *n, longer)),
+/// Adds what the transition `t` leads to (`sub`) to `sum`.
+fn merge(sum: &mut Sum, t: usize, sub: &Sum) {
+    sum.total = sum.total.saturating_add(sub.total);
+    for (kind, n, path) in &sub.kinds {
+        let len = path_len(path) + 1;
+        let longer = || -> Path {
+            Some(Rc::new(Cell {
+                transition: t as u32,
+                len,
+                rest: path.clone(),
+            }))
+        };
+        match sum.kinds.iter_mut().find(|e| e.0 == *kind) {
+            Some(e) => {
+                e.1 = e.1.saturating_add(*n);
+                if len < path_len(&e.2) {
+                    e.2 = longer();
                 }
             }
-            done |= bit(t);
-            if self.stopped.is_some() {
-                break;
-            }
+            None => sum.kinds.push((*kind, *n, longer())),
         }
-        sum.kinds.sort_by_key(|e| e.0);
     }
 }
 
