@@ -81,6 +81,10 @@ const SYNTAX: &[(&str, &str)] = &[
         "loops and threads",
     ),
     (
+        "schedule T U U kworker T",
+        "one interleaving (kworker: run queued work); Explore tries them all",
+    ),
+    (
         "expect violation NAME under legacy",
         "a checked claim; also ok, result, page, pinned",
     ),
