@@ -187,32 +187,7 @@ pub fn run_one(
     stop_after: Option<u64>,
 ) -> OneRun {
     let mut kernel = Kernel::new(scheme, settings.clone());
-    let mut r = Runner {
-        k: &mut kernel,
-        table,
-        cx: StepCx::default(),
-        trace: Trace {
-            scheme,
-            settings: settings.clone(),
-            steps: Vec::new(),
-            total: CostCounts::default(),
-            total_ps: 0,
-            counts: Vec::new(),
-            first_step: Vec::new(),
-            executed: 0,
-            budget_hit: None,
-        },
-        counts: [0; KINDS],
-        first: [None; KINDS],
-        last_result: OpResult::Ok,
-        expectations: Vec::new(),
-        cost_points: Vec::new(),
-        summary: None,
-        stop: false,
-        stop_after,
-        scoped: 0,
-        lite: false,
-    };
+    let mut r = Runner::new(&mut kernel, table, stop_after, false);
     r.script(script);
     let counts = ViolationKind::ALL
         .iter()
@@ -249,33 +224,7 @@ pub(crate) enum Transition<'s> {
 /// Runs one transition on `k` without a trace or expectations; returns the violation kinds it
 /// raised as a bit set over [`ViolationKind::ALL`].
 pub(crate) fn step_lite(k: &mut Kernel, table: &CostTable, what: Transition<'_>) -> u32 {
-    let scheme = k.scheme;
-    let mut r = Runner {
-        table,
-        cx: StepCx::default(),
-        trace: Trace {
-            scheme,
-            settings: k.settings.clone(),
-            steps: Vec::new(),
-            total: CostCounts::default(),
-            total_ps: 0,
-            counts: Vec::new(),
-            first_step: Vec::new(),
-            executed: 0,
-            budget_hit: None,
-        },
-        counts: [0; KINDS],
-        first: [None; KINDS],
-        last_result: OpResult::Ok,
-        expectations: Vec::new(),
-        cost_points: Vec::new(),
-        summary: None,
-        stop: false,
-        stop_after: None,
-        scoped: 0,
-        lite: true,
-        k,
-    };
+    let mut r = Runner::new(k, table, None, true);
     match what {
         Transition::Stmt(st) => r.stmt(st),
         Transition::Kworker => r.kworker(0),
@@ -329,7 +278,37 @@ enum Unit<'s> {
     Threads(Vec<(&'s Ident, &'s [Stmt])>, Option<(&'s [Ident], u32)>),
 }
 
-impl Runner<'_> {
+impl<'a> Runner<'a> {
+    /// A runner over `k`, with an empty trace.
+    fn new(k: &'a mut Kernel, table: &'a CostTable, stop_after: Option<u64>, lite: bool) -> Self {
+        Runner {
+            table,
+            cx: StepCx::default(),
+            trace: Trace {
+                scheme: k.scheme,
+                settings: k.settings.clone(),
+                steps: Vec::new(),
+                total: CostCounts::default(),
+                total_ps: 0,
+                counts: Vec::new(),
+                first_step: Vec::new(),
+                executed: 0,
+                budget_hit: None,
+            },
+            counts: [0; KINDS],
+            first: [None; KINDS],
+            last_result: OpResult::Ok,
+            expectations: Vec::new(),
+            cost_points: Vec::new(),
+            summary: None,
+            stop: false,
+            stop_after,
+            scoped: 0,
+            lite,
+            k,
+        }
+    }
+
     fn script(&mut self, script: &Script) {
         // Statements before the first thread block, the threads, then the rest.
         let mut units: Vec<Unit<'_>> = Vec::new();
