@@ -3,7 +3,8 @@
 #   make test                install missing tools, then fmt, clippy, native + browser tests,
 #                            conformance check and the end-to-end test
 #   make build               release build of the web app into dist/
-#   make bench               criterion benches + wasm size report
+#   make bench               criterion benches, payload, browser latency; writes the numbers
+#                            into BENCHMARKS.md (its generated section)
 #   make clean               remove build outputs (cargo target/ and dist/)
 #   make versions            pinned tool versions and what is installed
 #   make kernel-check [CASES="a b"]  check the model against Linux 6.1 in qemu (oracle/cases/;

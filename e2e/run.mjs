@@ -1,6 +1,6 @@
 // pinlab end-to-end runner: runs every e2e/tests/*.mjs (sorted by name) against a served dist/.
 //
-//   BASE_URL=http://127.0.0.1:PORT/ node e2e/run.mjs [filter]
+//   BASE_URL=http://127.0.0.1:PORT/ node e2e/run.mjs [filter[,filter...]]
 //
 // Each test file exports an async function (default export, or a named export `test`), and
 // may export `contextOptions` (playwright browser-context options merged over the defaults):
@@ -56,7 +56,7 @@ function withTimeout(promise, ms, what) {
 }
 
 const files = readdirSync(testsDir)
-  .filter((f) => f.endsWith('.mjs') && f.includes(filter))
+  .filter((f) => f.endsWith('.mjs') && filter.split(',').some((x) => f.includes(x)))
   .sort();
 
 mkdirSync(outDir, { recursive: true });
