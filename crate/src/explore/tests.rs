@@ -320,6 +320,9 @@ fn script_strategy() -> impl Strategy<Value = String> {
         Just("write b"),
         Just("read m"),
         Just("write m"),
+        Just("read n"),
+        Just("gup h3 n fast"),
+        Just("put h3"),
         Just("gup h1 a write"),
         Just("gup h2 m write fast"),
         Just("dma h1 write"),
@@ -339,7 +342,8 @@ fn script_strategy() -> impl Strategy<Value = String> {
         .prop_map(|threads| {
             let mut text = String::from(
                 "file f ext4 pages=1\nfile g xfs pages=1\nmmap a f shared rw\n\
-             mmap b g shared rw\nmmap m anon pages=1 rw\nwrite a\nwrite b\n",
+             mmap b g shared rw\nmmap m anon pages=1 rw\nmmap n anon pages=1 rw\n\
+             write a\nwrite b\n",
             );
             for (i, body) in threads.iter().enumerate() {
                 text.push_str(&format!("thread t{i} {{\n"));
