@@ -126,6 +126,10 @@ pub const GALLERY: &[Entry] = &[
         "t01-flusher-vs-dio",
         "T1: two threads, the flusher vs a direct-IO read"
     ),
+    example!(
+        "t02-deferred-dirty-vs-reclaim",
+        "T2: the kworker's deferred dirtying vs reclaim"
+    ),
 ];
 
 /// The `<option>` value of the user's own script (kept in `pinlab.scratch`).
