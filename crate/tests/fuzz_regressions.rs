@@ -217,3 +217,33 @@ fn huge_times_under_fake_vma_saturates_its_costs() {
     let t = report.trace(SchemeKind::FakeVma).unwrap();
     assert_eq!(t.total.get(mm_model::Primitive::ItreeNode), u64::MAX);
 }
+
+// A crash the `run` target found: a `gup` whose `times=` did not all fit under a counter's limit
+// (refcount-overflow, ENOMEM) took only the calls that fit, but its handle kept the `times`
+// asked for, so `put` dropped all of them: refcounts went negative and, for a huge `times=`,
+// the multiplication overflowed. The handle now holds the calls that fit, and the ledger audit
+// balances after every step.
+
+#[test]
+fn release_of_a_clamped_gup_drops_what_it_took() {
+    let text = "mmap m anon pages=1 rw\nwrite m\ngup io m times=3000000\n\
+                expect result ENOMEM under refcount\nexpect result ok under legacy, fake-vma\n\
+                put io\nexpect page m 0 refcount=1\nexpect no-violation unbalanced-release\n";
+    let report = run_path(text).expect("runs");
+    assert!(report.passed(), "{}", report.text());
+    let p = mm_model::parse(text);
+    let (settings, table, _) = mm_model::run::configure(&p.script, &Overrides::default());
+    for &scheme in SchemeKind::ALL {
+        let n = mm_model::run_one(&p.script, &settings, &table, scheme, None)
+            .trace
+            .executed;
+        for step in 1..=n {
+            let k = mm_model::run_one(&p.script, &settings, &table, scheme, Some(step)).kernel;
+            assert_eq!(
+                k.audit(),
+                Vec::<String>::new(),
+                "{scheme} after step {step}"
+            );
+        }
+    }
+}

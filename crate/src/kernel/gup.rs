@@ -136,13 +136,15 @@ impl Kernel {
             self.handle_names.insert(call.name.into(), id);
         }
         match self.gup_pages(cx, &call, api0) {
-            Ok((pages, api)) => {
+            Ok((pages, api, calls)) => {
                 if call.flags.write {
                     self.add_write_holders(&pages, 1);
                 }
                 let h = &mut self.handles[id as usize];
                 h.pages = pages;
                 h.api = api;
+                // The calls that fit before a counter's limit: what a release drops.
+                h.times = calls;
                 h.state = HandleState::Live;
             }
             Err(e) => cx.fail(e),
@@ -167,7 +169,7 @@ impl Kernel {
         cx: &mut StepCx,
         call: &GupCall<'_>,
         api0: Api,
-    ) -> Result<(Vec<Pfn>, Api), OpResult> {
+    ) -> Result<(Vec<Pfn>, Api, u64), OpResult> {
         let era = self.settings.era;
         let fl = call.flags;
         self.gup_args_valid(call.kind, fl)?;
@@ -291,7 +293,7 @@ impl Kernel {
         if calls == 0 {
             return Err(OpResult::Enomem);
         }
-        Ok((pages, api))
+        Ok((pages, api, calls))
     }
 
     /// Can GUP-fast's lockless walk take every page? (PTEs present and permissive; FOLL_PIN
