@@ -135,7 +135,7 @@ pub fn scheme_by_name(name: &str) -> Option<SchemeKind> {
 /// wasm-bindgen-test-runner), with the page's own wasm-bindgen glue and wasm (Trunk's
 /// `<link rel="modulepreload">` and `<link rel="preload" as="fetch">`) in its query: the
 /// worker runs the same module as the page.
-pub fn worker_url() -> Option<String> {
+fn worker_url() -> Option<String> {
     let doc = web_sys::window().and_then(|w| w.document())?;
     let attr = |sel: &str, name: &str| {
         doc.query_selector(sel)
