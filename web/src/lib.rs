@@ -642,6 +642,9 @@ pub fn app() -> Html {
         let ex_grade = ex_grade.clone();
         let book = book.clone();
         let notice = notice.clone();
+        let scheme = scheme.clone();
+        let side = side.clone();
+        let left_px = left_px.clone();
         Callback::from(move |name: String| {
             let Some(ex) = mm_model::exercise::builtin(&name) else {
                 notice.set(Some(format!("There is no exercise `{name}`.")));
@@ -654,7 +657,15 @@ pub fn app() -> Html {
             save_item(exercises::CURRENT_KEY, &ex.name);
             ex_grade.set(None);
             exercise.set(Some(ex.name.clone()));
-            replace_text.emit(saved.unwrap_or(ex.start));
+            // Like a gallery scenario, the exercise opens on what its script is about.
+            let script = saved.unwrap_or(ex.start);
+            let f = compare::focus(&mm_model::parse(&script).script);
+            scheme.set(f.scheme);
+            if *side != f.side {
+                left_px.set(None);
+            }
+            side.set(f.side);
+            replace_text.emit(script);
         })
     };
     // A gallery scenario opens on what it is about: its own kernel and settings (settings
