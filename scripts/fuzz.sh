@@ -41,36 +41,14 @@ RUSTFLAGS_FUZZ+=" -Cllvm-args=-sanitizer-coverage-trace-compares"
 RUSTFLAGS_FUZZ+=" -Cllvm-args=-simplifycfg-branch-fold-threshold=0"
 RUSTFLAGS_FUZZ+=" -Cdebug-assertions -Coverflow-checks"
 
-# libFuzzer's C++ (compiled by libfuzzer-sys's build script, ~30 s on 2 cores) is kept outside
-# the clone, like the kernel-check cache, so CI's fresh clones skip it; keyed by the crate's
-# version and the compiler's.
-libfuzzer_cache() {
-  local ver gxx
-  ver="$(awk '/^name = "libfuzzer-sys"$/ {getline; gsub(/"/, "", $3); print $3; exit}' fuzz/Cargo.lock)"
-  gxx="$(g++ -dumpfullversion 2>/dev/null || echo unknown)"
-  echo "${XDG_CACHE_HOME:-$HOME/.cache}/pinlab/libfuzzer/$ver-g++$gxx"
-}
-
 # The functions below run under `step`, inside an `if`, where `set -e` does not apply: each
 # failure returns explicitly.
 build() {
   cargo fmt --manifest-path fuzz/Cargo.toml -- --check || return 1
-  local cache
-  cache="$(libfuzzer_cache)"
-  if [ -f "$cache/libfuzzer.a" ]; then
-    echo "libFuzzer: $cache/libfuzzer.a (cached)"
-    export CUSTOM_LIBFUZZER_PATH="$cache/libfuzzer.a"
-  fi
+  # libfuzzer-sys's build script compiles libFuzzer's C++ with g++, beside the Rust crates.
+  command -v g++ >/dev/null || { echo "g++ not found (scripts/bootstrap.sh installs it)" >&2; return 1; }
   RUSTFLAGS="$RUSTFLAGS_FUZZ" CARGO_TARGET_DIR="$FUZZ_DIR" \
     cargo build --manifest-path fuzz/Cargo.toml --release --locked --target "$HOST" --bins || return 1
-  if [ ! -f "$cache/libfuzzer.a" ]; then
-    local built
-    built="$(ls -t "$BIN_DIR"/build/libfuzzer-sys-*/out/libfuzzer.a 2>/dev/null | head -1 || true)"
-    if [ -n "$built" ]; then
-      mkdir -p "$cache" && cp "$built" "$cache/libfuzzer.a.tmp" && mv "$cache/libfuzzer.a.tmp" "$cache/libfuzzer.a"
-      echo "libFuzzer: cached in $cache"
-    fi
-  fi
 }
 
 seeds() {

@@ -59,8 +59,8 @@ step "oracle regressions (pinlab check --kernel 6.1 oracle/regress)" oracle_regr
 # packages and the gup_test module lives outside the clone, so CI's fresh clones stay warm.
 step "kernel check (Linux 6.1 in qemu, oracle/cases)" env KDIR="${KDIR:-${XDG_CACHE_HOME:-$HOME/.cache}/pinlab/kernel-check}" "$ROOT/scripts/kernel-check.sh"
 # Coverage-guided fuzzing on stable Rust (fuzz/, libFuzzer), 10 s per target (parse, run, link)
-# after the instrumented build: ~70 s with libFuzzer's C++ cached outside the clone, ~100 s
-# cold. `make fuzz SECONDS=N` runs longer; BENCHMARKS.md has the long run.
+# after the instrumented build (cold: ~35 s on an idle 2-core machine, ~75 s beside another
+# build), ~70-110 s in all. `make fuzz SECONDS=N` runs longer; BENCHMARKS.md has the long run.
 step "fuzz (short, stable libFuzzer)" env FUZZ_SECONDS="${FUZZ_SECONDS:-10}" "$ROOT/scripts/fuzz.sh"
 step "end-to-end (trunk release build + playwright)" "$ROOT/scripts/e2e.sh"
 echo "test: all steps passed in $((SECONDS - T0))s"
