@@ -8,7 +8,9 @@
 #
 # Environment: FUZZ_SECONDS (20) per target; FUZZ_RUNS (unset) also stops a target after that
 # many inputs; FUZZ_TIMEOUT (5 s) for one input, longer is a hang; FUZZ_RSS_MB (2048);
-# FUZZ_MAX_LEN (2048) bytes per input.
+# FUZZ_MAX_LEN (2048) bytes per input; FUZZ_FRESH=1 starts from the seeds alone, in a corpus
+# of its own that is emptied first (the short run in scripts/test.sh: its time stays the same
+# however large corpus/ has grown).
 #
 # Stable flags only (no nightly, no -Z): --cfg fuzzing and the SanitizerCoverage pass with
 # 8-bit edge counters, the PC table and comparison tracing (cargo-fuzz's set, without ASan:
@@ -18,8 +20,8 @@
 #
 # Everything it writes is under target/fuzz/: the build, seeds/ (copied afresh from
 # examples/, exercises/, crate/tests/data/, oracle/cases/, oracle/regress/), corpus/TARGET
-# (kept between runs, never committed), artifacts/TARGET (crash-*, timeout-*, oom-*) and
-# logs/TARGET.log. It exits non-zero on any crash, hang or out-of-memory. A crash is kept:
+# (kept between runs, never committed; corpus-fresh/TARGET with FUZZ_FRESH=1),
+# artifacts/TARGET (crash-*, timeout-*, oom-*) and logs/TARGET.log. It exits non-zero on any crash, hang or out-of-memory. A crash is kept:
 # minimise it, fix the model, add the input to fuzz/regressions/TARGET/ and a #[test] in
 # crate/tests/fuzz_regressions.rs.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -91,6 +93,10 @@ stat() { sed -n "s/^stat::$1: *//p" "$2" | tail -1; }
 
 fuzz_one() {
   local t="$1" corpus="$FUZZ_DIR/corpus/$1" art="$FUZZ_DIR/artifacts/$1" log="$FUZZ_DIR/logs/$1.log"
+  if [ "${FUZZ_FRESH:-0}" = 1 ]; then
+    corpus="$FUZZ_DIR/corpus-fresh/$t"
+    rm -rf "$corpus" || return 1
+  fi
   mkdir -p "$corpus" "$art" || return 1
   replay "$t" || return 1
   local before rc=0

@@ -61,6 +61,6 @@ step "kernel check (Linux 6.1 in qemu, oracle/cases)" env KDIR="${KDIR:-${XDG_CA
 # Coverage-guided fuzzing on stable Rust (fuzz/, libFuzzer), 10 s per target (parse, run, link)
 # after the instrumented build (cold: ~35 s on an idle 2-core machine, ~75 s beside another
 # build), ~70-110 s in all. `make fuzz SECONDS=N` runs longer; BENCHMARKS.md has the long run.
-step "fuzz (short, stable libFuzzer)" env FUZZ_SECONDS="${FUZZ_SECONDS:-10}" "$ROOT/scripts/fuzz.sh"
+step "fuzz (short, stable libFuzzer)" env FUZZ_SECONDS="${FUZZ_SECONDS:-10}" FUZZ_FRESH=1 "$ROOT/scripts/fuzz.sh"
 step "end-to-end (trunk release build + playwright)" "$ROOT/scripts/e2e.sh"
 echo "test: all steps passed in $((SECONDS - T0))s"
