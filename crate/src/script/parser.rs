@@ -7,6 +7,10 @@
 
 use std::collections::HashMap;
 
+/// The most pages one `file` or `mmap` may have (4 GiB of 4 KiB pages): every page is a
+/// record the model visits, so a bigger one would freeze a front end for seconds.
+pub const MAX_PAGES: u32 = 1 << 20;
+
 use crate::diagnostic::LineIndex;
 use crate::script::lexer::{clip, lex_line, Token, TokenKind};
 use crate::script::{
@@ -1324,7 +1328,7 @@ impl<'t> LineParser<'t> {
         None
     }
 
-    /// A required `pages=N` option (at least 1).
+    /// A required `pages=N` option (1 to [`MAX_PAGES`]).
     fn pages_opt(&mut self, tail: &Tail<'_>) -> Res<u32> {
         let Some(tok) = tail.opt("pages") else {
             self.missing("`pages=N`");
@@ -1336,6 +1340,14 @@ impl<'t> LineParser<'t> {
                 tok.span.clone(),
                 "a file or mapping needs at least one page",
                 "write `pages=1` or more",
+            );
+            return None;
+        }
+        if pages > MAX_PAGES {
+            self.err_hint(
+                tok.span.clone(),
+                format!("at most {MAX_PAGES} pages (4 GiB) per file or mapping"),
+                "the model keeps a record per page and visits each one: 262144 pages is 1 GiB",
             );
             return None;
         }
