@@ -254,6 +254,22 @@ struct Summary {
     counts: Vec<(ViolationKind, u64)>,
 }
 
+impl Summary {
+    /// The summary of a repeat's iterations from step `index` on.
+    fn new(index: u64, line: u32, body: u64) -> Self {
+        Summary {
+            index,
+            line,
+            iterations: 0,
+            body,
+            costs: CostCounts::default(),
+            cost_ps: 0,
+            findings: Vec::new(),
+            counts: Vec::new(),
+        }
+    }
+}
+
 struct Runner<'a> {
     k: &'a mut Kernel,
     table: &'a CostTable,
@@ -477,16 +493,7 @@ impl<'a> Runner<'a> {
             }
             if i == 1 && self.summary.is_none() {
                 mine = true;
-                self.summary = Some(Summary {
-                    index: self.trace.executed + 1,
-                    line: st.line,
-                    iterations: 0,
-                    body: body_len,
-                    costs: CostCounts::default(),
-                    cost_ps: 0,
-                    findings: Vec::new(),
-                    counts: Vec::new(),
-                });
+                self.summary = Some(Summary::new(self.trace.executed + 1, st.line, body_len));
             }
             let executed = self.trace.executed;
             self.scoped += 1;
@@ -511,16 +518,7 @@ impl<'a> Runner<'a> {
             if idle && i + 1 < count {
                 if self.summary.is_none() {
                     mine = true;
-                    self.summary = Some(Summary {
-                        index: self.trace.executed + 1,
-                        line: st.line,
-                        iterations: 0,
-                        body: body_len,
-                        costs: CostCounts::default(),
-                        cost_ps: 0,
-                        findings: Vec::new(),
-                        counts: Vec::new(),
-                    });
+                    self.summary = Some(Summary::new(self.trace.executed + 1, st.line, body_len));
                 }
                 if mine {
                     if let Some(mut sm) = self.summary.take() {
