@@ -7,7 +7,11 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use mm_model::link::{self, Share};
-use mm_model::{deflate, Overrides, Parse, SchemeKind};
+use mm_model::{deflate, Overrides, SchemeKind};
+
+#[path = "../../fuzz/fuzz_targets/runnable.rs"]
+mod runnable;
+use runnable::runnable;
 
 /// The `run` target's step budget (fuzz/fuzz_targets/run.rs).
 const MAX_STEPS: u64 = 256;
@@ -42,32 +46,6 @@ fn parse_path(text: &str) {
         assert_eq!(again.script, p.script, "{printed}");
     }
     let _ = mm_model::exercise::parse("fuzz", text);
-}
-
-/// The `run` target's parse: lines with errors are dropped, a few rounds.
-fn runnable(text: &str) -> Option<Parse> {
-    let mut p = mm_model::parse(text);
-    let mut text = text.to_string();
-    for _ in 0..3 {
-        if !p.has_errors() {
-            return Some(p);
-        }
-        let bad: Vec<u32> = p
-            .diagnostics
-            .iter()
-            .filter(|d| d.is_error())
-            .map(|d| d.line)
-            .collect();
-        text = text
-            .split('\n')
-            .enumerate()
-            .filter(|(i, _)| !bad.contains(&(*i as u32 + 1)))
-            .map(|(_, line)| line)
-            .collect::<Vec<_>>()
-            .join("\n");
-        p = mm_model::parse(&text);
-    }
-    (!p.has_errors()).then_some(p)
 }
 
 /// The `run` target: every scheme under a small step budget, the text trace, the C export.

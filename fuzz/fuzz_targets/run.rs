@@ -6,37 +6,15 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mm_model::{Overrides, Parse};
+use mm_model::Overrides;
+
+#[path = "runnable.rs"]
+mod runnable;
+use runnable::runnable;
 
 /// Executed statements per scheme: enough for `repeat`, threads and several iterations,
 /// small enough that a run takes milliseconds. A front end's cap, like the web page's.
 const MAX_STEPS: u64 = 256;
-
-/// Parses `text`; while it has errors (at most 3 more rounds), drops the lines they point at.
-fn runnable(text: &str) -> Option<Parse> {
-    let mut p = mm_model::parse(text);
-    let mut text = text.to_string();
-    for _ in 0..3 {
-        if !p.has_errors() {
-            return Some(p);
-        }
-        let bad: Vec<u32> = p
-            .diagnostics
-            .iter()
-            .filter(|d| d.is_error())
-            .map(|d| d.line)
-            .collect();
-        text = text
-            .split('\n')
-            .enumerate()
-            .filter(|(i, _)| !bad.contains(&(*i as u32 + 1)))
-            .map(|(_, line)| line)
-            .collect::<Vec<_>>()
-            .join("\n");
-        p = mm_model::parse(&text);
-    }
-    (!p.has_errors()).then_some(p)
-}
 
 fuzz_target!(|data: &[u8]| {
     let Some(p) = runnable(&String::from_utf8_lossy(data)) else {
