@@ -35,7 +35,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::cost::CostTable;
 use crate::kernel::Kernel;
-use crate::run::{step_lite, Transition};
+use crate::run::{step_lite, turn, Transition, Turn};
 use crate::script::{Ident, Op, Script, Stmt, StmtKind, KWORKER};
 use crate::settings::Overrides;
 use crate::{SchemeKind, ViolationKind};
@@ -734,8 +734,11 @@ impl Search<'_, '_> {
             let mut child = f.node.clone();
             let what = match threads.get(t) {
                 Some(th) => {
-                    child.pcs[t] += 1;
-                    Transition::Stmt(&th.body[f.node.pcs[t]])
+                    let st = &th.body[f.node.pcs[t]];
+                    if turn(&f.node.k, st) != Turn::ForkBegin {
+                        child.pcs[t] += 1;
+                    }
+                    Transition::Stmt(st)
                 }
                 None => Transition::Kworker,
             };
@@ -805,7 +808,12 @@ impl Search<'_, '_> {
                 .collect();
         }
         let mut enabled: Vec<usize> = (0..threads.len())
-            .filter(|&t| node.pcs[t] < threads[t].body.len())
+            .filter(|&t| {
+                threads[t]
+                    .body
+                    .get(node.pcs[t])
+                    .is_some_and(|st| turn(&node.k, st) != Turn::Waits)
+            })
             .collect();
         if !node.k.workqueue.is_empty() {
             enabled.push(threads.len());

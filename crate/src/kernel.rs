@@ -298,6 +298,21 @@ pub struct Proc {
     pub has_pinned: bool,
     /// `mm->write_protect_seq` (odd while fork copies page tables).
     pub write_protect_seq: u32,
+    /// A fork of this process between its two phases (a `fork` in a `thread` takes two
+    /// turns): the child and the PTEs still to share.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forking: Option<Forking>,
+}
+
+/// A fork between its phases: the pages it checked and found not maybe-pinned, whose PTEs it
+/// has yet to write-protect and share with the child (`copy_present_pte` after
+/// `page_needs_cow_for_dma` said no). GUP-fast can pin them in between.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Forking {
+    /// The child process (already created, its VMAs copied).
+    pub child: ProcId,
+    /// (parent VMA, child VMA, page index, page) of each PTE still to share.
+    pub shares: Vec<(VmaId, VmaId, u32, Pfn)>,
 }
 
 /// Which release API a handle must use.
@@ -629,6 +644,7 @@ impl Kernel {
                 live: true,
                 has_pinned: false,
                 write_protect_seq: 0,
+                forking: None,
             }],
             vmas: Vec::new(),
             fakes: Vec::new(),

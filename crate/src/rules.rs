@@ -139,6 +139,11 @@ rules! {
     FORK_COPIES_PINNED = "fork-copies-pinned", v(5, 9), None,
         "70e806e4e645 (mm: Do early cow for pinned pages during fork() for ptes), d042035eaf5f (mm/thp: Split huge pmds/puds if they're pinned when fork()), 008cfe4418b3 (mm: Introduce mm_struct.has_pinned)",
         "copy_present_page: the child gets a copy of every maybe-DMA-pinned anon page; copy_huge_pmd splits a maybe-pinned THP and retries on PTEs";
+    /// GUP-fast with FOLL_PIN reads `mm->write_protect_seq` around its walk and gives up (the
+    /// slow path then waits for fork's mmap_lock) if fork was copying page tables meanwhile.
+    GUP_FAST_FORK_SEQ = "gup-fast-fork-seq", v(5, 11), None,
+        "57efa1fe5957 (mm/gup: prevent gup_fast from racing with COW during fork)",
+        "copy_page_range runs inside the write side of mm->write_protect_seq; GUP-fast (FOLL_PIN) fails if the count is odd or changed, and slow GUP waits for fork's mmap_lock";
     /// Pinned anonymous pages are not added to the swap cache.
     PINNED_NOT_SWAPCACHE = "pinned-not-swapcache", v(5, 11), None,
         "feb889fb40fa (mm: don't put pinned pages into the swap cache)",

@@ -5,6 +5,7 @@
 use crate::cost::{CostCounts, CostTable, Primitive};
 use crate::invariants::{Finding, ViolationKind};
 use crate::kernel::gup::{GupCall, GupKind};
+use crate::kernel::mm::ForkWait;
 use crate::kernel::vmscan::ReclaimTarget;
 use crate::kernel::{Backing, Context, Kernel, Pte, StepCx};
 use crate::script::{
@@ -209,9 +210,146 @@ pub fn run_one(
     }
 }
 
+/// What a thread's turn at its next statement does. A `fork` in a thread takes two turns
+/// (`Kernel::fork_begin`, `Kernel::fork_finish`); between them, work that needs the forking
+/// process's mmap_lock waits (`Kernel::waits_for_fork`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Turn {
+    /// The statement must wait: the thread cannot take a turn now.
+    Waits,
+    /// A fork's first phase: the thread stays at the statement.
+    ForkBegin,
+    /// A fork's second phase: the thread moves past the statement.
+    ForkFinish,
+    /// The statement runs whole.
+    Whole,
+}
+
+/// What a turn of a thread whose next statement is `st` does in state `k`.
+pub(crate) fn turn(k: &Kernel, st: &Stmt) -> Turn {
+    let waits = |st: &Stmt| stmt_waits(k, st);
+    match &st.kind {
+        StmtKind::Op {
+            proc_,
+            op: Op::Fork { child },
+            ..
+        } => {
+            let Some(p) = live_proc(k, proc_.as_ref()) else {
+                return Turn::Whole;
+            };
+            match &k.procs[p as usize].forking {
+                Some(f) if k.procs[f.child as usize].name == child.name => Turn::ForkFinish,
+                _ if waits(st) => Turn::Waits,
+                _ => Turn::ForkBegin,
+            }
+        }
+        _ if waits(st) => Turn::Waits,
+        _ => Turn::Whole,
+    }
+}
+
+fn live_proc(k: &Kernel, proc_: Option<&Ident>) -> Option<u32> {
+    match proc_ {
+        None => Some(0),
+        Some(p) => k.proc_id(&p.name).filter(|&id| k.procs[id as usize].live),
+    }
+}
+
+/// Must `st` wait for a fork between its phases? (A `repeat` waits if anything in it would.)
+fn stmt_waits(k: &Kernel, st: &Stmt) -> bool {
+    if k.procs.iter().all(|p| p.forking.is_none()) {
+        return false;
+    }
+    let (proc_, op) = match &st.kind {
+        StmtKind::Op { proc_, op, .. } => (proc_, op),
+        StmtKind::Repeat { body, .. } => return body.iter().any(|s| stmt_waits(k, s)),
+        _ => return false,
+    };
+    let Some(p) = live_proc(k, proc_.as_ref()) else {
+        return false;
+    };
+    let vma_range = |vma: &Ident, range: &PageRange| {
+        let v = k.vma_id(p, &vma.name)?;
+        Some((v, range.resolve(k.vmas[v as usize].pages)?))
+    };
+    let what = match op {
+        Op::Read { vma, range } | Op::Write { vma, range } => match vma_range(vma, range) {
+            Some((v, r)) => {
+                let write = matches!(op, Op::Write { .. });
+                return k.waits_for_fork(
+                    p,
+                    ForkWait::Access {
+                        vma: v,
+                        range: &r,
+                        write,
+                    },
+                );
+            }
+            None => return false,
+        },
+        Op::Gup {
+            handle,
+            vma,
+            range,
+            flags,
+            times,
+        }
+        | Op::Get {
+            handle,
+            vma,
+            range,
+            flags,
+            times,
+        } if flags.fast => match vma_range(vma, range) {
+            Some((v, r)) => {
+                let call = GupCall {
+                    name: &handle.name,
+                    proc_: p,
+                    vma: v,
+                    range: r,
+                    flags: *flags,
+                    times: (*times).max(1),
+                    kind: if matches!(op, Op::Gup { .. }) {
+                        GupKind::Pin
+                    } else {
+                        GupKind::Get
+                    },
+                    scoped: false,
+                };
+                return k.waits_for_fork(p, ForkWait::GupFast(&call));
+            }
+            None => return false,
+        },
+        Op::Gup { .. }
+        | Op::Get { .. }
+        | Op::Vmsplice { .. }
+        | Op::Refs { .. }
+        | Op::Migrate { .. }
+        | Op::Fork { .. }
+        | Op::Munmap { .. }
+        | Op::Mprotect { .. }
+        | Op::Exit => ForkWait::Locked,
+        Op::Reclaim {
+            target: Some(t), ..
+        } if k.file_id(&t.name).is_none() => ForkWait::Locked,
+        Op::Dma { .. }
+        | Op::Put { .. }
+        | Op::PutPage { .. }
+        | Op::Complete { .. }
+        | Op::Workqueue
+        | Op::Writeback { .. }
+        | Op::WritebackDone { .. }
+        | Op::Sync
+        | Op::Reclaim { .. }
+        | Op::Truncate { .. }
+        | Op::Punch { .. } => return false,
+    };
+    k.waits_for_fork(p, what)
+}
+
 /// What the explorer runs as one transition (`crate::explore`).
 pub(crate) enum Transition<'s> {
-    /// A thread's next statement (a `repeat` runs whole).
+    /// A thread's turn at its next statement (a `repeat` runs whole; see [`turn`]).
     Stmt(&'s Stmt),
     /// The kworker runs the oldest queued work item.
     Kworker,
@@ -226,7 +364,9 @@ pub(crate) enum Transition<'s> {
 pub(crate) fn step_lite(k: &mut Kernel, table: &CostTable, what: Transition<'_>) -> u32 {
     let mut r = Runner::new(k, table, None, true);
     match what {
-        Transition::Stmt(st) => r.stmt(st),
+        Transition::Stmt(st) => {
+            r.turn(st, false);
+        }
         Transition::Kworker => r.kworker(0),
         Transition::Head(stmts) => stmts.iter().for_each(|st| r.stmt(st)),
         Transition::Tail(stmts) => {
@@ -371,14 +511,17 @@ impl<'a> Runner<'a> {
             for name in order {
                 if let Some(t) = ts.iter().position(|(n, _)| n.name == name.name) {
                     if let Some(st) = ts[t].1.get(next[t]) {
-                        next[t] += 1;
-                        self.stmt(st);
+                        if self.turn(st, true) {
+                            next[t] += 1;
+                        }
                     }
                 } else if name.name == KWORKER {
                     self.kworker(line);
                 }
             }
         }
+        // Then round robin; a thread whose statement waits lets the others go first (the
+        // thread that forked never waits, so this ends).
         loop {
             let mut progressed = false;
             for (t, (_, body)) in ts.iter().enumerate() {
@@ -386,15 +529,72 @@ impl<'a> Runner<'a> {
                     return;
                 }
                 if let Some(st) = body.get(next[t]) {
-                    next[t] += 1;
+                    if turn(self.k, st) == Turn::Waits {
+                        continue;
+                    }
                     progressed = true;
-                    self.stmt(st);
+                    if self.turn(st, false) {
+                        next[t] += 1;
+                    }
                 }
             }
             if !progressed {
                 break;
             }
         }
+    }
+
+    /// A thread's turn at `st` (see [`turn`]); returns whether the thread moves past it. A turn
+    /// the schedule gives to a thread that must wait is a step of its own when `show_wait`.
+    fn turn(&mut self, st: &Stmt, show_wait: bool) -> bool {
+        let t = turn(self.k, st);
+        if t == Turn::Whole {
+            self.stmt(st);
+            return true;
+        }
+        if (t == Turn::Waits && !show_wait) || !self.budget_ok(st.line) {
+            return false;
+        }
+        self.begin_step();
+        let p = match &st.kind {
+            StmtKind::Op { proc_, .. } => live_proc(self.k, proc_.as_ref()).unwrap_or(0),
+            _ => 0,
+        };
+        let phase = match (t, &st.kind) {
+            (
+                Turn::ForkBegin,
+                StmtKind::Op {
+                    op: Op::Fork { child },
+                    ..
+                },
+            ) => {
+                self.k.fork_begin(&mut self.cx, p, &child.name);
+                "first phase: copy, write_protect_seq odd"
+            }
+            (Turn::ForkFinish, _) => {
+                self.k.fork_finish(&mut self.cx, p);
+                "second phase: share, write_protect_seq even"
+            }
+            _ => {
+                let name = &self.k.procs[p as usize].name;
+                let forking = self
+                    .k
+                    .procs
+                    .iter()
+                    .find(|q| q.forking.is_some())
+                    .map_or("", |q| q.name.as_str());
+                self.cx.note(|| {
+                    format!(
+                        "{name} waits: fork of {forking} holds mmap_lock; this turn does nothing"
+                    )
+                });
+                "waits"
+            }
+        };
+        self.k.check_touched(&mut self.cx);
+        self.last_result = self.cx.result;
+        self.record(st.line, || format!("{st} ({phase})"), StepKind::Op);
+        t == Turn::ForkFinish
     }
 
     /// `kworker` in a schedule: the system workqueue's kworker runs its next pending item (a
@@ -620,13 +820,7 @@ impl<'a> Runner<'a> {
         let StmtKind::Op { proc_, .. } = &st.kind else {
             return Some(0);
         };
-        match proc_ {
-            None => Some(0),
-            Some(p) => self
-                .k
-                .proc_id(&p.name)
-                .filter(|&id| self.k.procs[id as usize].live),
-        }
+        live_proc(self.k, proc_.as_ref())
     }
 
     fn vma(&self, proc_: u32, name: &Ident) -> Option<u32> {

@@ -130,6 +130,10 @@ pub const GALLERY: &[Entry] = &[
         "t02-deferred-dirty-vs-reclaim",
         "T2: the kworker's deferred dirtying vs reclaim"
     ),
+    example!(
+        "t03-gup-fast-vs-fork",
+        "T3: GUP-fast between fork's check and write-protect (5.10)"
+    ),
 ];
 
 /// The `<option>` value of the user's own script (kept in `pinlab.scratch`).

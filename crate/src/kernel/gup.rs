@@ -98,10 +98,7 @@ impl Kernel {
                 );
             }
         }
-        let api0 = match call.kind {
-            GupKind::Pin => self.ops().pin_api(),
-            GupKind::Get | GupKind::Vmsplice => Api::Get,
-        };
+        let api0 = self.gup_api(call.kind);
         let handle = Handle {
             name: call.name.into(),
             proc_: call.proc_,
@@ -202,9 +199,7 @@ impl Kernel {
         if dax_refused {
             return Err(OpResult::Eopnotsupp); // check_dax_vmas after the GUP (before 5.11)
         }
-        // 5.8: a read GUP in a writable private mapping breaks COW first (should_force_cow_break).
-        let cow_mapping = !matches!(backing, Backing::File { shared: true, .. });
-        let write = fl.write || (cow_mapping && writable && era.has(&rules::GUP_BREAKS_COW));
+        let write = self.gup_write(call);
         let mut api = api0;
         let mut fast_done = false;
         if fl.fast {
@@ -296,9 +291,27 @@ impl Kernel {
         Ok((pages, api, calls))
     }
 
+    /// Does the GUP fault for write? FOLL_WRITE, and in 5.8 a read GUP in a writable private
+    /// mapping too (should_force_cow_break).
+    pub(super) fn gup_write(&self, call: &GupCall<'_>) -> bool {
+        let v = &self.vmas[call.vma as usize];
+        let cow_mapping = !matches!(v.backing, Backing::File { shared: true, .. });
+        call.flags.write
+            || (cow_mapping && v.writable && self.settings.era.has(&rules::GUP_BREAKS_COW))
+    }
+
+    /// The API a GUP statement of this kind acquires through, before the scheme's slow path
+    /// may change it.
+    pub(super) fn gup_api(&self, kind: GupKind) -> Api {
+        match kind {
+            GupKind::Pin => self.ops().pin_api(),
+            GupKind::Get | GupKind::Vmsplice => Api::Get,
+        }
+    }
+
     /// Can GUP-fast's lockless walk take every page? (PTEs present and permissive; FOLL_PIN
     /// refuses pages it would have to unshare or migrate.)
-    fn fast_walk_ok(&self, call: &GupCall<'_>, api: Api, write: bool) -> bool {
+    pub(super) fn fast_walk_ok(&self, call: &GupCall<'_>, api: Api, write: bool) -> bool {
         let era = self.settings.era;
         let v = &self.vmas[call.vma as usize];
         if let (true, Backing::File { file, .. }) =

@@ -4,16 +4,37 @@
 use std::collections::BTreeMap;
 use std::ops::Range;
 
+use super::gup::GupCall;
 use super::{
-    Backing, Context, FileId, Kernel, Owner, Pfn, Proc, ProcId, Pte, StepCx, TreeRef, Vma, VmaId,
-    HUGE_PAGES,
+    Api, Backing, Context, FileId, Forking, Kernel, Owner, Pfn, Proc, ProcId, Pte, StepCx, TreeRef,
+    Vma, VmaId, HUGE_PAGES,
 };
 use crate::cost::{itree_visits, Primitive};
 use crate::invariants::ViolationKind;
 use crate::kernel::RmapEntry;
 use crate::rules;
+use crate::scheme::FastPath;
 use crate::settings::{FsKind, Zone};
 use crate::OpResult;
+
+/// An operation of a process whose fork is between its phases, as
+/// [`Kernel::waits_for_fork`] judges it.
+#[derive(Clone, Copy, Debug)]
+pub enum ForkWait<'a> {
+    /// A CPU read or write of pages of a VMA: waits only if it faults.
+    Access {
+        /// VMA.
+        vma: VmaId,
+        /// Pages.
+        range: &'a Range<u32>,
+        /// A store.
+        write: bool,
+    },
+    /// GUP with FOLL_FAST: waits unless its lockless walk takes every page.
+    GupFast(&'a GupCall<'a>),
+    /// Anything else: takes mmap_lock.
+    Locked,
+}
 
 impl Kernel {
     /// The VMA pages that share one PTE-level unit with `idx` (a 2 MiB chunk for huge VMAs).
@@ -525,8 +546,97 @@ impl Kernel {
         }
     }
 
-    /// `fork NAME` from `parent`.
+    /// `fork NAME` from `parent`, both phases in one step.
     pub fn fork(&mut self, cx: &mut StepCx, parent: ProcId, child: &str) {
+        self.fork_copy(cx, parent, child, false);
+    }
+
+    /// The first phase of a fork in a thread: mmap_lock held for write, `write_protect_seq`
+    /// odd, the VMAs copied and every anonymous page checked — maybe-pinned pages copied for
+    /// the child now, the rest left to share in [`Kernel::fork_finish`]. In between, only
+    /// lockless work runs in the parent or the child ([`Kernel::waits_for_fork`]).
+    pub fn fork_begin(&mut self, cx: &mut StepCx, parent: ProcId, child: &str) {
+        self.fork_copy(cx, parent, child, true);
+        let child = self.procs.len() as ProcId - 1;
+        cx.note(|| {
+            let (p, c) = (
+                &self.procs[parent as usize].name,
+                &self.procs[child as usize].name,
+            );
+            format!("fork: {p} copying into {c}: mmap_lock held, write_protect_seq odd")
+        });
+    }
+
+    /// The second phase: write-protect and share the PTEs the first phase checked (without
+    /// checking again: a pin taken in between by GUP-fast goes unseen, the race 57efa1fe5957
+    /// closed), then `write_protect_seq` even and mmap_lock released.
+    pub fn fork_finish(&mut self, cx: &mut StepCx, parent: ProcId) {
+        let Some(Forking { child: _, shares }) = self.procs[parent as usize].forking.take() else {
+            return;
+        };
+        for (pv, cv, idx, pfn) in shares {
+            // The PTE lock is held from the check to the write-protect in the kernel; the
+            // model re-reads the PTE in case something it lets run in between zapped it.
+            if let Some(Pte::Present {
+                pfn: now, dirty, ..
+            }) = self.vmas[pv as usize].ptes[idx as usize]
+            {
+                if now == pfn {
+                    self.fork_share_pte(cx, pv, cv, idx, pfn, dirty);
+                }
+            }
+        }
+        self.procs[parent as usize].write_protect_seq += 1;
+    }
+
+    /// While a fork of `proc_` is between its phases, must an operation of `proc_` (or of the
+    /// child being made) wait? Everything that takes mmap_lock does; what runs without it does
+    /// not: GUP-fast whose lockless walk takes every page (before 5.11 even with FOLL_PIN, from
+    /// 5.11 only FOLL_GET: FOLL_PIN sees `write_protect_seq` odd and falls back to the slow
+    /// path, which waits), and CPU accesses that do not fault.
+    pub fn waits_for_fork(&self, proc_: ProcId, what: ForkWait<'_>) -> bool {
+        let busy = |p: ProcId| {
+            self.procs.iter().enumerate().any(|(i, q)| {
+                q.forking
+                    .as_ref()
+                    .is_some_and(|f| i as ProcId == p || f.child == p)
+            })
+        };
+        if !busy(proc_) {
+            return false;
+        }
+        match what {
+            ForkWait::Access { vma, range, write } => {
+                !self.vmas[vma as usize].live
+                    || range
+                        .clone()
+                        .any(|i| match self.vmas[vma as usize].ptes[i as usize] {
+                            Some(Pte::Present { write: w, pfn, .. }) => {
+                                (write && !w) || self.pages[pfn as usize].freed
+                            }
+                            _ => true,
+                        })
+            }
+            ForkWait::GupFast(call) => {
+                let api = self.gup_api(call.kind);
+                let pin = api != Api::Get;
+                if pin && self.settings.era.has(&rules::GUP_FAST_FORK_SEQ) {
+                    return true;
+                }
+                let v = &self.vmas[call.vma as usize];
+                !v.live
+                    || !self.fast_walk_ok(call, api, self.gup_write(call))
+                    || (pin
+                        && self
+                            .ops()
+                            .fast_path(self, call.vma, call.range.start, call.range.end)
+                            == FastPath::Fallback)
+            }
+            ForkWait::Locked => true,
+        }
+    }
+
+    fn fork_copy(&mut self, cx: &mut StepCx, parent: ProcId, child: &str, defer: bool) {
         self.rwsem(cx, "mmap_lock");
         self.procs[parent as usize].write_protect_seq += 1;
         let child_id = self.procs.len() as ProcId;
@@ -536,7 +646,9 @@ impl Kernel {
             live: true,
             has_pinned: false,
             write_protect_seq: 0,
+            forking: None,
         });
+        let mut shares = defer.then(Vec::new);
         let parent_vmas: Vec<(String, VmaId)> = self.procs[parent as usize]
             .vmas
             .iter()
@@ -580,12 +692,26 @@ impl Kernel {
                             let (n, quiet) = (unit.len(), cx.quiet);
                             cx.quiet = true; // one note for the folio, not one per subpage
                             for i in unit {
-                                self.fork_anon_pte(cx, parent, pv, cv, i, pfn, write, dirty);
+                                self.fork_anon_pte(
+                                    cx,
+                                    parent,
+                                    (pv, cv, i, pfn),
+                                    write,
+                                    dirty,
+                                    &mut shares,
+                                );
                             }
                             cx.quiet = quiet;
                             cx.note(|| format!("fork: the child gets a copy of each of the {n} subpages of p{pfn}"));
                         } else {
-                            self.fork_anon_pte(cx, parent, pv, cv, idx, pfn, write, dirty);
+                            self.fork_anon_pte(
+                                cx,
+                                parent,
+                                (pv, cv, idx, pfn),
+                                write,
+                                dirty,
+                                &mut shares,
+                            );
                         }
                     }
                     Some(swap @ Pte::Swap { .. }) => {
@@ -601,20 +727,27 @@ impl Kernel {
                 idx = next;
             }
         }
-        self.procs[parent as usize].write_protect_seq += 1;
+        match shares {
+            Some(shares) => {
+                self.procs[parent as usize].forking = Some(Forking {
+                    child: child_id,
+                    shares,
+                })
+            }
+            None => self.procs[parent as usize].write_protect_seq += 1,
+        }
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// `copy_present_pte` for an anonymous page: copy it for the child if it may be pinned,
+    /// else share it (now, or in the second phase when `shares` collects them).
     fn fork_anon_pte(
         &mut self,
         cx: &mut StepCx,
         parent: ProcId,
-        pv: VmaId,
-        cv: VmaId,
-        idx: u32,
-        pfn: Pfn,
+        (pv, cv, idx, pfn): (VmaId, VmaId, u32, Pfn),
         write: bool,
         dirty: bool,
+        shares: &mut Option<Vec<(VmaId, VmaId, u32, Pfn)>>,
     ) {
         if self.fork_must_copy(parent, pfn) {
             // copy_present_page(): "Page may be pinned, we have to copy" — the child gets a copy,
@@ -626,7 +759,22 @@ impl Kernel {
             cx.note(|| format!("fork: p{pfn} may be pinned: child gets copy p{new}"));
             return;
         }
-        // Both sides read-only; the page is shared until a write fault.
+        match shares {
+            Some(shares) => shares.push((pv, cv, idx, pfn)),
+            None => self.fork_share_pte(cx, pv, cv, idx, pfn, dirty),
+        }
+    }
+
+    /// Both sides read-only; the page is shared until a write fault.
+    fn fork_share_pte(
+        &mut self,
+        cx: &mut StepCx,
+        pv: VmaId,
+        cv: VmaId,
+        idx: u32,
+        pfn: Pfn,
+        dirty: bool,
+    ) {
         for i in self.chunk(pv, idx) {
             if let Some(Pte::Present { write: w, .. }) =
                 &mut self.vmas[pv as usize].ptes[i as usize]
