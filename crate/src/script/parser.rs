@@ -125,57 +125,143 @@ fn syntax(keyword: &str) -> &'static str {
 }
 
 /// The closest candidate to `word` by edit distance, if it is close enough to be a likely typo.
+///
+/// The first candidate equal to `word` up to ASCII case wins; otherwise the first one at the
+/// smallest [optimal-string-alignment distance](edit_distance_within), counted in chars after
+/// ASCII lowercasing, if that distance is within the limit for `word`'s length (1 up to 3
+/// chars, 2 up to 6, 3 beyond). Runs for every unknown word, junk included (the fuzzer's
+/// inputs are full of them), so it allocates nothing and gives up on a candidate as soon as it
+/// cannot beat the best so far within the limit.
 pub(super) fn suggest<'c>(
     word: &str,
     candidates: impl IntoIterator<Item = &'c str>,
 ) -> Option<&'c str> {
-    if word.is_empty() || word.len() > 40 {
+    if word.is_empty() || word.len() > MAX_SUGGEST_LEN {
         return None;
     }
-    let lower = word.to_ascii_lowercase();
+    // At most MAX_SUGGEST_LEN bytes, so at most as many chars.
+    let mut buf = ['\0'; MAX_SUGGEST_LEN];
+    let mut n = 0;
+    for c in word.chars() {
+        buf[n] = c.to_ascii_lowercase();
+        n += 1;
+    }
+    let word_chars = &buf[..n];
+    let word_set = CharSet::of(word_chars.iter().copied());
+    let limit = match n {
+        0..=3 => 1,
+        4..=6 => 2,
+        _ => 3,
+    };
     let mut best: Option<(usize, &str)> = None;
     for cand in candidates {
         if cand.eq_ignore_ascii_case(word) {
             return Some(cand);
         }
-        let dist = edit_distance(&lower, &cand.to_ascii_lowercase());
-        if best.is_none_or(|(d, _)| dist < d) {
+        // Distance 0 is equality up to ASCII case, handled above: a candidate that differs is
+        // at least 1 away, and replaces the best only if strictly closer.
+        let bound = best.map_or(limit, |(d, _)| d - 1);
+        if bound == 0 {
+            continue;
+        }
+        if let Some(dist) = edit_distance_within(word_chars, word_set, cand, bound) {
             best = Some((dist, cand));
         }
     }
-    let limit = match word.chars().count() {
-        0..=3 => 1,
-        4..=6 => 2,
-        _ => 3,
-    };
-    best.filter(|&(d, _)| d <= limit).map(|(_, c)| c)
+    best.map(|(_, c)| c)
 }
 
-/// Optimal-string-alignment distance (Levenshtein plus transpositions).
-fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let width = b.len() + 1;
-    let mut d = vec![0usize; (a.len() + 1) * width];
-    for i in 0..=a.len() {
-        d[i * width] = i;
+/// Words longer than this (in bytes) get no suggestion.
+const MAX_SUGGEST_LEN: usize = 40;
+/// The largest limit of [`suggest`].
+const MAX_SUGGEST_DIST: usize = 3;
+/// The longest candidate (in chars) that can be within the limit of a word of at most
+/// [`MAX_SUGGEST_LEN`] chars.
+const MAX_CAND_CHARS: usize = MAX_SUGGEST_LEN + MAX_SUGGEST_DIST;
+
+/// The ASCII chars of a string, and whether it has any other: a cheap lower bound on the edit
+/// distance before the table.
+#[derive(Clone, Copy)]
+struct CharSet {
+    ascii: u128,
+    other: bool,
+}
+
+impl CharSet {
+    fn of(chars: impl Iterator<Item = char>) -> CharSet {
+        let mut set = CharSet {
+            ascii: 0,
+            other: false,
+        };
+        for c in chars {
+            if c.is_ascii() {
+                set.ascii |= 1 << (c as u32);
+            } else {
+                set.other = true;
+            }
+        }
+        set
     }
-    for (j, cell) in d.iter_mut().enumerate().take(width) {
+
+    /// How many of `chars` are surely not in the set (a char other than ASCII may be).
+    fn missing(self, chars: &[char]) -> usize {
+        chars
+            .iter()
+            .filter(|&&c| c.is_ascii() && self.ascii & (1 << (c as u32)) == 0)
+            .count()
+    }
+}
+
+/// The optimal-string-alignment distance (Levenshtein plus transpositions of adjacent chars)
+/// between `a` (chars already ASCII-lowercased, whose set is `a_set`) and `b` (compared
+/// ASCII-lowercased), if it is at most `bound` (at most [`MAX_SUGGEST_DIST`]); `None` as soon
+/// as it cannot be.
+fn edit_distance_within(a: &[char], a_set: CharSet, b: &str, bound: usize) -> Option<usize> {
+    debug_assert!(bound <= MAX_SUGGEST_DIST && a.len() <= MAX_SUGGEST_LEN);
+    // The distance is at least the difference in length.
+    let m = b.chars().count();
+    if m > a.len() + bound || a.len() > m + bound {
+        return None;
+    }
+    let mut bbuf = ['\0'; MAX_CAND_CHARS];
+    for (slot, c) in bbuf.iter_mut().zip(b.chars()) {
+        *slot = c.to_ascii_lowercase();
+    }
+    let b = &bbuf[..m];
+    // Each char of one string that the other lacks takes an edit of its own (a substitution,
+    // insertion or deletion changes one char; a transposition none).
+    let b_set = CharSet::of(b.iter().copied());
+    if b_set.missing(a) > bound || a_set.missing(b) > bound {
+        return None;
+    }
+    // Rows i-2, i-1 and i of the (a.len()+1) x (m+1) table.
+    let mut prev2 = [0usize; MAX_CAND_CHARS + 1];
+    let mut prev = [0usize; MAX_CAND_CHARS + 1];
+    let mut cur = [0usize; MAX_CAND_CHARS + 1];
+    for (j, cell) in prev.iter_mut().enumerate().take(m + 1) {
         *cell = j;
     }
     for i in 1..=a.len() {
-        for j in 1..=b.len() {
+        cur[0] = i;
+        let mut row_min = i;
+        for j in 1..=m {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (d[(i - 1) * width + j] + 1)
-                .min(d[i * width + j - 1] + 1)
-                .min(d[(i - 1) * width + j - 1] + cost);
+            let mut v = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                v = v.min(d[(i - 2) * width + j - 2] + 1);
+                v = v.min(prev2[j - 2] + 1);
             }
-            d[i * width + j] = v;
+            cur[j] = v;
+            row_min = row_min.min(v);
         }
+        // No cell of a row is below the smallest of the row before (a transposition's
+        // d[i-2][j-2] + 1 is at least d[i-1][j-1]), so the distance is at least `row_min`.
+        if row_min > bound {
+            return None;
+        }
+        std::mem::swap(&mut prev2, &mut prev);
+        std::mem::swap(&mut prev, &mut cur);
     }
-    d[a.len() * width + b.len()]
+    Some(prev[m]).filter(|&d| d <= bound)
 }
 
 /// A "did you mean" hint, or a list of the valid spellings when nothing is close.
@@ -2090,4 +2176,145 @@ pub(super) fn is_ident(s: &str) -> bool {
         .next()
         .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
         && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// `suggest` as it was before it was bounded: the full table for every candidate.
+    fn suggest_reference<'c>(
+        word: &str,
+        candidates: impl IntoIterator<Item = &'c str>,
+    ) -> Option<&'c str> {
+        fn edit_distance(a: &str, b: &str) -> usize {
+            let a: Vec<char> = a.chars().collect();
+            let b: Vec<char> = b.chars().collect();
+            let width = b.len() + 1;
+            let mut d = vec![0usize; (a.len() + 1) * width];
+            for i in 0..=a.len() {
+                d[i * width] = i;
+            }
+            for (j, cell) in d.iter_mut().enumerate().take(width) {
+                *cell = j;
+            }
+            for i in 1..=a.len() {
+                for j in 1..=b.len() {
+                    let cost = usize::from(a[i - 1] != b[j - 1]);
+                    let mut v = (d[(i - 1) * width + j] + 1)
+                        .min(d[i * width + j - 1] + 1)
+                        .min(d[(i - 1) * width + j - 1] + cost);
+                    if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                        v = v.min(d[(i - 2) * width + j - 2] + 1);
+                    }
+                    d[i * width + j] = v;
+                }
+            }
+            d[a.len() * width + b.len()]
+        }
+        if word.is_empty() || word.len() > 40 {
+            return None;
+        }
+        let lower = word.to_ascii_lowercase();
+        let mut best: Option<(usize, &str)> = None;
+        for cand in candidates {
+            if cand.eq_ignore_ascii_case(word) {
+                return Some(cand);
+            }
+            let dist = edit_distance(&lower, &cand.to_ascii_lowercase());
+            if best.is_none_or(|(d, _)| dist < d) {
+                best = Some((dist, cand));
+            }
+        }
+        let limit = match word.chars().count() {
+            0..=3 => 1,
+            4..=6 => 2,
+            _ => 3,
+        };
+        best.filter(|&(d, _)| d <= limit).map(|(_, c)| c)
+    }
+
+    #[test]
+    fn suggest_examples() {
+        let kw = KEYWORDS.iter().copied();
+        assert_eq!(suggest("wirte", kw.clone()), Some("write"));
+        assert_eq!(suggest("GUP", kw.clone()), Some("gup"));
+        assert_eq!(suggest("put_pag", kw.clone()), Some("put_page"));
+        assert_eq!(suggest("zzzzzzzzzzzzzzzzzzzz", kw.clone()), None);
+        assert_eq!(suggest("", kw.clone()), None);
+        assert_eq!(suggest(&"a".repeat(41), ["a".repeat(41).as_str()]), None);
+        assert_eq!(suggest("ab", ["", "abcd", "b"]), Some("b"));
+        assert_eq!(suggest("éx", ["ex", "éX"]), Some("éX"));
+    }
+
+    /// A word built from a candidate by a few edits, or from the candidates' letters.
+    fn word_near(cands: &'static [&'static str]) -> impl Strategy<Value = String> {
+        let alphabet: Vec<char> = "abcdeprtuwxyzABCDEPRTW_-=0éß ".chars().collect();
+        (
+            0..cands.len(),
+            proptest::collection::vec(
+                (0u8..4, 0usize..64, proptest::sample::select(alphabet)),
+                0..6,
+            ),
+            proptest::collection::vec(
+                proptest::sample::select("aeinoprstuwgm_é".chars().collect::<Vec<_>>()),
+                0..45,
+            ),
+            any::<bool>(),
+        )
+            .prop_map(move |(k, edits, junk, from_cand)| {
+                let mut w: Vec<char> = if from_cand {
+                    cands[k].chars().collect()
+                } else {
+                    junk
+                };
+                for (op, at, c) in edits {
+                    let at = if w.is_empty() { 0 } else { at % (w.len() + 1) };
+                    match op {
+                        0 => w.insert(at, c),
+                        1 if at < w.len() => {
+                            w.remove(at);
+                        }
+                        2 if at < w.len() => w[at] = c,
+                        3 if at + 1 < w.len() => w.swap(at, at + 1),
+                        _ => {}
+                    }
+                }
+                w.into_iter().collect()
+            })
+    }
+
+    const NAMES: &[&str] = &[
+        "buf",
+        "Buf2",
+        "io",
+        "a",
+        "",
+        "dma_buf",
+        "éa",
+        "writeback",
+        "A",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(20_000))]
+
+        /// The bounded `suggest` picks exactly what the full-table one did.
+        #[test]
+        fn suggest_matches_reference_on_keywords(w in word_near(KEYWORDS)) {
+            prop_assert_eq!(
+                suggest(&w, KEYWORDS.iter().copied()),
+                suggest_reference(&w, KEYWORDS.iter().copied())
+            );
+        }
+
+        #[test]
+        fn suggest_matches_reference_on_names(w in word_near(NAMES)) {
+            prop_assert_eq!(
+                suggest(&w, NAMES.iter().copied()),
+                suggest_reference(&w, NAMES.iter().copied())
+            );
+        }
+    }
 }
