@@ -34,7 +34,7 @@ use std::rc::Rc;
 use serde::{Deserialize, Serialize};
 
 use crate::cost::CostTable;
-use crate::kernel::Kernel;
+use crate::kernel::{Kernel, StepCx};
 use crate::run::{step_lite, turn, Transition, Turn};
 use crate::script::{Ident, Op, Script, Stmt, StmtKind, KWORKER};
 use crate::settings::Overrides;
@@ -209,7 +209,12 @@ pub fn explore_with(
     let mut cancelled = false;
     for (i, &scheme) in kinds.iter().enumerate() {
         let mut k = Kernel::new(scheme, settings.clone());
-        let head_bits = step_lite(&mut k, &table, Transition::Head(&shape.head));
+        let head_bits = step_lite(
+            &mut k,
+            &table,
+            Transition::Head(&shape.head),
+            &mut StepCx::default(),
+        );
         let mut search = Search {
             shape: &shape,
             table: &table,
@@ -227,6 +232,7 @@ pub fn explore_with(
                 transitions: 0,
                 schedules: 0,
             },
+            cx: StepCx::default(),
         };
         let root = Node {
             k,
@@ -664,12 +670,15 @@ struct Search<'a, 's> {
     stopped: Option<Stop>,
     progress: &'a mut dyn FnMut(&Progress) -> bool,
     at: Progress,
+    /// Scratch space for every transition's step.
+    cx: StepCx,
 }
 
 /// A state being expanded: the search keeps these on its own stack rather than the call
 /// stack, so a long thread body cannot overflow a worker's small wasm stack.
 struct Frame {
-    node: Node,
+    /// The state; taken by the last transition out of it.
+    node: Option<Node>,
     fp: u128,
     sleep: u64,
     /// The transitions enabled here (thread indices; the kworker is `threads.len()`).
@@ -731,11 +740,27 @@ impl Search<'_, '_> {
             f.next += 1;
             f.pending = t;
             let threads = &self.shape.threads;
-            let mut child = f.node.clone();
+            // The last transition taken from a state moves the state into its child instead
+            // of copying it: the frame needs only its fingerprint after that.
+            let last = f.enabled[f.next..].iter().all(|&u| f.sleep & bit(u) != 0);
+            let parent = if last { f.node.take() } else { f.node.clone() };
+            let Some(mut child) = parent else {
+                f.next = f.enabled.len();
+                continue;
+            };
+            let child_sleep = if self.bounds.reduce {
+                let mine = self.footprint(&child, t);
+                (0..=threads.len())
+                    .filter(|&u| (f.sleep | f.done) & bit(u) != 0)
+                    .filter(|&u| self.footprint(&child, u).independent(mine))
+                    .fold(0, |s, u| s | bit(u))
+            } else {
+                0
+            };
             let what = match threads.get(t) {
                 Some(th) => {
-                    let st = &th.body[f.node.pcs[t]];
-                    if turn(&f.node.k, st) != Turn::ForkBegin {
+                    let st = &th.body[child.pcs[t]];
+                    if turn(&child.k, st) != Turn::ForkBegin {
                         child.pcs[t] += 1;
                     }
                     Transition::Stmt(st)
@@ -743,16 +768,7 @@ impl Search<'_, '_> {
                 None => Transition::Kworker,
             };
             self.transitions += 1;
-            child.seen |= step_lite(&mut child.k, self.table, what);
-            let child_sleep = if self.bounds.reduce {
-                let mine = self.footprint(&f.node, t);
-                (0..=threads.len())
-                    .filter(|&u| (f.sleep | f.done) & bit(u) != 0)
-                    .filter(|&u| self.footprint(&f.node, u).independent(mine))
-                    .fold(0, |s, u| s | bit(u))
-            } else {
-                0
-            };
+            child.seen |= step_lite(&mut child.k, self.table, what, &mut self.cx);
             match self.enter(child, child_sleep) {
                 Ok(sum) => ret = Some(sum),
                 Err(frame) => stack.push(frame),
@@ -798,8 +814,13 @@ impl Search<'_, '_> {
             // pending (or the kworker takes its turns first).
             let mut k = node.k.clone();
             self.transitions += 1;
-            let bits =
-                node.seen | step_lite(&mut k, self.table, Transition::Tail(&self.shape.tail));
+            let bits = node.seen
+                | step_lite(
+                    &mut k,
+                    self.table,
+                    Transition::Tail(&self.shape.tail),
+                    &mut self.cx,
+                );
             sum.total = 1;
             self.at.schedules = self.at.schedules.saturating_add(1);
             sum.kinds = (0..32u8)
@@ -826,7 +847,7 @@ impl Search<'_, '_> {
             return Ok(sum);
         }
         Err(Box::new(Frame {
-            node,
+            node: Some(node),
             fp,
             sleep,
             enabled,

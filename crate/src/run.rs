@@ -360,9 +360,16 @@ pub(crate) enum Transition<'s> {
 }
 
 /// Runs one transition on `k` without a trace or expectations; returns the violation kinds it
-/// raised as a bit set over [`ViolationKind::ALL`].
-pub(crate) fn step_lite(k: &mut Kernel, table: &CostTable, what: Transition<'_>) -> u32 {
+/// raised as a bit set over [`ViolationKind::ALL`]. `cx` is scratch space the caller keeps
+/// across transitions, so a step allocates nothing for it.
+pub(crate) fn step_lite(
+    k: &mut Kernel,
+    table: &CostTable,
+    what: Transition<'_>,
+    cx: &mut StepCx,
+) -> u32 {
     let mut r = Runner::new(k, table, None, true);
+    r.cx = std::mem::take(cx);
     match what {
         Transition::Stmt(st) => {
             r.turn(st, false);
@@ -376,6 +383,7 @@ pub(crate) fn step_lite(k: &mut Kernel, table: &CostTable, what: Transition<'_>)
             }
         }
     }
+    *cx = std::mem::take(&mut r.cx);
     r.counts
         .iter()
         .enumerate()

@@ -68,13 +68,13 @@ fn enumerate(script: &Script) -> Vec<Tally> {
                         Turn::ForkBegin => moved = false,
                         Turn::ForkFinish | Turn::Whole => {}
                     }
-                    step_lite(&mut k, table, Transition::Stmt(st));
+                    step_lite(&mut k, table, Transition::Stmt(st), &mut StepCx::default());
                     if moved {
                         pcs[t] += 1;
                     }
                 }
                 None if !k.workqueue.is_empty() => {
-                    step_lite(&mut k, table, Transition::Kworker);
+                    step_lite(&mut k, table, Transition::Kworker, &mut StepCx::default());
                 }
                 _ => continue,
             }
@@ -92,7 +92,12 @@ fn enumerate(script: &Script) -> Vec<Tally> {
         .iter()
         .map(|&scheme| {
             let mut k = Kernel::new(scheme, settings.clone());
-            step_lite(&mut k, &table, Transition::Head(&shape.head));
+            step_lite(
+                &mut k,
+                &table,
+                Transition::Head(&shape.head),
+                &mut StepCx::default(),
+            );
             let mut out = (0, Vec::new());
             let mut pcs = vec![0; shape.threads.len()];
             dfs(
