@@ -225,3 +225,35 @@ fn release_of_a_clamped_gup_drops_what_it_took() {
         }
     }
 }
+
+// A crash the `run` target found (in its parse): a duration's fraction was scaled to
+// picoseconds by multiplying it by the unit first, which overflowed u128 for a fraction of
+// some 30 digits or more (fewer than the 38 that fit). The check is now a division by a power
+// of ten; the results and messages for everything that did not overflow are the same.
+
+#[test]
+fn a_long_fraction_of_a_duration_is_checked_without_overflow() {
+    let diags = |text: &str| {
+        mm_model::parse(text)
+            .diagnostics
+            .into_iter()
+            .map(|d| d.message)
+            .collect::<Vec<_>>()
+    };
+    let long = format!("1.{}1ms", "7".repeat(29));
+    assert_eq!(
+        diags(&format!("cost atomic={long}\n")),
+        [format!(
+            "duration `{long}` is more precise than a picosecond"
+        )]
+    );
+    // Trailing zeros are exact, however many.
+    let zeros = format!("1.5{}ms", "0".repeat(30));
+    let p = mm_model::parse(&format!("cost atomic={zeros}\n"));
+    assert!(p.diagnostics.is_empty(), "{:?}", p.diagnostics);
+    assert_eq!(
+        p.script.to_string(),
+        mm_model::parse("cost atomic=1.5ms\n").script.to_string()
+    );
+    assert!(run_path(&format!("cost atomic={zeros}\n")).is_some());
+}

@@ -1613,11 +1613,22 @@ impl<'t> LineParser<'t> {
                 .ok()
                 .and_then(|n| 10u128.checked_pow(n));
             let frac_v = frac.parse::<u128>().ok();
-            match (scale, frac_v) {
-                (Some(scale), Some(f)) if (f * unit_ps) % scale == 0 => {
-                    ps = ps.and_then(|p| p.checked_add(f * unit_ps / scale));
+            // frac_v / scale of a unit in picoseconds, if whole: `unit_ps` and `scale` are
+            // powers of ten, so the product `frac_v * unit_ps` (which overflows for a long
+            // fraction) is never formed.
+            let frac_ps = match (scale, frac_v) {
+                (Some(scale), Some(f)) if scale >= unit_ps => {
+                    let per_ps = scale / unit_ps;
+                    (f % per_ps == 0).then(|| f / per_ps)
                 }
-                _ => {
+                (Some(scale), Some(f)) => f.checked_mul(unit_ps / scale),
+                _ => None,
+            };
+            match frac_ps {
+                Some(f) => {
+                    ps = ps.and_then(|p| p.checked_add(f));
+                }
+                None => {
                     self.err_hint(
                         tok.span.clone(),
                         format!(
