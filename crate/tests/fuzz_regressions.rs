@@ -257,3 +257,18 @@ fn a_long_fraction_of_a_duration_is_checked_without_overflow() {
     );
     assert!(run_path(&format!("cost atomic={zeros}\n")).is_some());
 }
+
+// A crash the `run` target found: under fake-vma the rmap walk of a page visits each fake VMA
+// once per call it stands for, and three `gup ... times=2^63-ish` on one page summed past
+// u64. The visits saturate now, like the costs they are charged to.
+
+#[test]
+fn rmap_walk_over_huge_fake_vmas_saturates() {
+    let report = run_path(
+        "mmap m anon pages=1 rw\nrepeat 3 {\n  gup i m times=9223370198870275808\n}\n\
+         write m\nreclaim\n",
+    )
+    .expect("runs");
+    let t = report.trace(SchemeKind::FakeVma).unwrap();
+    assert_eq!(t.total.get(mm_model::Primitive::RmapVma), u64::MAX);
+}

@@ -958,7 +958,8 @@ impl Kernel {
         out
     }
 
-    /// Rmap walk cost of one page: one visit per tree entry covering it (fakes included).
+    /// Rmap walk cost of one page: one visit per tree entry covering it (fakes included). A
+    /// fake VMA counts its calls, up to 2^63 each, so the sum saturates like the costs do.
     pub fn charge_rmap_walk(&self, cx: &mut StepCx, pfn: Pfn) {
         let p = &self.pages[pfn as usize];
         let (tree, off) = match p.owner {
@@ -975,7 +976,7 @@ impl Kernel {
                 RmapEntry::Vma(_) => 1,
                 RmapEntry::Fake(f) => self.fakes[f as usize].calls,
             })
-            .sum();
+            .fold(0, u64::saturating_add);
         cx.charge(Primitive::RmapVma, visits);
     }
 
