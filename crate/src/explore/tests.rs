@@ -404,6 +404,30 @@ fn gup_fast_races_fork_between_its_phases() {
     assert_eq!(report.traces[0].steps[2].text, "fork child");
 }
 
+/// Reclaim may swap a page out between a fork's phases (it takes no lock fork holds): the
+/// second phase gives the child the swap entry, so the child reads the parent's data back,
+/// not a fresh zero page.
+#[test]
+fn a_page_swapped_out_between_fork_phases_reaches_the_child() {
+    let text = "kernel 6.1\nmmap heap anon pages=1 rw\nwrite heap\n\
+                thread forker {\n  fork child\n}\nthread vm {\n  reclaim\n}\n\
+                schedule forker vm forker\nchild: read heap\n";
+    let script = parse(text);
+    let o = Overrides::default();
+    let k = crate::run::state_at(&script, &o, SchemeKind::Refcount, u64::MAX);
+    let child = k.proc_id("child").expect("the child exists");
+    let v = k.vma_id(child, "heap").expect("the child has heap");
+    let Some(crate::kernel::Pte::Present { pfn, .. }) = k.vmas[v as usize].ptes[0] else {
+        panic!(
+            "the child's heap is not mapped: {:?}",
+            k.vmas[v as usize].ptes[0]
+        );
+    };
+    let page = &k.pages[pfn as usize];
+    assert!(!page.is_zero(), "the child got the zero page");
+    assert_eq!(page.version, 1, "the child reads the parent's write");
+}
+
 /// A small random threaded script over two files, two anonymous VMAs and two handles.
 fn script_strategy() -> impl Strategy<Value = String> {
     let stmt = prop_oneof![
@@ -431,10 +455,12 @@ fn script_strategy() -> impl Strategy<Value = String> {
         Just("fork child"),
     ];
     let thread = proptest::collection::vec(stmt, 1..4);
-    proptest::collection::vec(thread, 2..4)
-        .prop_map(|threads| {
-            let mut text = String::from(
-                "file f ext4 pages=1\nfile g xfs pages=1\nmmap a f shared rw\n\
+    // 5.10 lets a FOLL_PIN GUP-fast run between a fork's phases; 6.1 makes it wait.
+    let kernel = prop_oneof![Just("5.10"), Just("6.1")];
+    (kernel, proptest::collection::vec(thread, 2..4))
+        .prop_map(|(kernel, threads)| {
+            let mut text = format!(
+                "kernel {kernel}\nfile f ext4 pages=1\nfile g xfs pages=1\nmmap a f shared rw\n\
              mmap b g shared rw\nmmap m anon pages=1 rw\nmmap n anon pages=1 rw\n\
              write a\nwrite b\n",
             );

@@ -575,15 +575,20 @@ impl Kernel {
             return;
         };
         for (pv, cv, idx, pfn) in shares {
-            // The PTE lock is held from the check to the write-protect in the kernel; the
-            // model re-reads the PTE in case something it lets run in between zapped it.
-            if let Some(Pte::Present {
-                pfn: now, dirty, ..
-            }) = self.vmas[pv as usize].ptes[idx as usize]
-            {
-                if now == pfn {
-                    self.fork_share_pte(cx, pv, cv, idx, pfn, dirty);
+            // The kernel holds the PTE lock from the check to the write-protect; the model
+            // re-reads the PTE, which reclaim may have changed in between (it takes no lock
+            // fork holds): a page it swapped out is copied as the swap entry it now is, one it
+            // dropped is left for the child to fault in.
+            match self.vmas[pv as usize].ptes[idx as usize] {
+                Some(Pte::Present {
+                    pfn: now, dirty, ..
+                }) if now == pfn => self.fork_share_pte(cx, pv, cv, idx, pfn, dirty),
+                Some(swap @ Pte::Swap { .. }) => {
+                    for i in self.chunk(pv, idx) {
+                        self.vmas[cv as usize].ptes[i as usize] = Some(swap);
+                    }
                 }
+                _ => {}
             }
         }
         self.procs[parent as usize].write_protect_seq += 1;
