@@ -228,3 +228,52 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 120, ..ProptestConfig::default() })]
+
+    /// A `fork` in a thread takes two turns. Whatever runs between them, including the turns a
+    /// schedule gives to threads that must wait, never panics and leaves the ledger balanced
+    /// after every step, on every release; every other thread statement runs once.
+    #[test]
+    fn forks_in_threads_keep_the_ledger(
+        a in prop::collection::vec(op(), 0..5),
+        at in 0usize..5,
+        b in prop::collection::vec(op(), 1..5),
+        order in prop::collection::vec(any::<bool>(), 0..12),
+        era in 0usize..50,
+        exact: bool,
+    ) {
+        let mut t1: Vec<String> = a.into_iter().filter(|o| o != "fork child").collect();
+        t1.insert(at.min(t1.len()), "fork child".into());
+        let t2: Vec<String> = b.into_iter().filter(|o| o != "fork child").collect();
+        let mut text = script(&[]);
+        for (name, ops) in [("t1", &t1), ("t2", &t2)] {
+            text.push_str(&format!("thread {name} {{\n"));
+            for op in ops {
+                text.push_str(&format!("  {}\n", op.trim_end()));
+            }
+            text.push_str("}\n");
+        }
+        let sched: Vec<&str> = order.iter().map(|&x| if x { "t1" } else { "t2" }).collect();
+        if !sched.is_empty() {
+            text.push_str(&format!("schedule {}\n", sched.join(" ")));
+        }
+        let parse = parse(&text);
+        prop_assume!(!parse.has_errors());
+        let s = settings(era, 0, exact);
+        let table = CostTable::default();
+        for scheme in SchemeKind::ALL.iter().copied() {
+            let full = run_one(&parse.script, &s, &table, scheme, None);
+            let waits = full.trace.steps.iter().filter(|st| st.text.ends_with("(waits)")).count();
+            // The 7 declarations of `script`, each thread statement once, the fork twice.
+            let expected = 7 + t1.len() + 1 + t2.len() + waits;
+            prop_assert_eq!(full.trace.executed, expected as u64, "{}", text);
+            for step in 1..=full.trace.executed {
+                let k = run_one(&parse.script, &s, &table, scheme, Some(step)).kernel;
+                let audit = k.audit();
+                prop_assert!(audit.is_empty(), "{scheme} after step {step}: {audit:?}\nscript:\n{text}");
+            }
+        }
+    }
+}
