@@ -1,6 +1,7 @@
 //! Writeback (mm/page-writeback.c, mm/rmap.c `folio_mkclean`), reclaim (mm/vmscan.c),
 //! migration (mm/migrate.c) and truncation (mm/truncate.c, fs/dax.c).
 
+use std::collections::BTreeMap;
 use std::ops::Range;
 
 use super::{Backing, FileId, Kernel, Owner, Pfn, Pte, StepCx, Waiter};
@@ -211,12 +212,37 @@ impl Kernel {
                 .collect(),
         };
         pfns.dedup();
+        let mut swap_ptes = self.swap_ptes();
         for pfn in pfns {
-            self.reclaim_page(cx, pfn);
+            self.reclaim_page(cx, pfn, &mut swap_ptes);
         }
     }
 
-    fn reclaim_page(&mut self, cx: &mut StepCx, pfn: Pfn) {
+    /// Where the swap entries of each swap-cache page are: (VMA, PTE index), by page. Reclaim
+    /// updates the entries of each page it swaps out; with one scan of every PTE per page, a
+    /// large mapping took seconds per statement (pages x PTEs).
+    fn swap_ptes(&self) -> BTreeMap<Pfn, Vec<(super::VmaId, u32)>> {
+        let mut out: BTreeMap<Pfn, Vec<(super::VmaId, u32)>> = BTreeMap::new();
+        for (v, vma) in self.vmas.iter().enumerate() {
+            for (i, pte) in vma.ptes.iter().enumerate() {
+                if let Some(Pte::Swap { pfn: Some(q), .. }) = pte {
+                    out.entry(*q)
+                        .or_default()
+                        .push((v as super::VmaId, i as u32));
+                }
+            }
+        }
+        out
+    }
+
+    /// `swap_ptes` holds (at least) every PTE that is a swap entry of a page in memory; the
+    /// entries this call makes are added to it.
+    fn reclaim_page(
+        &mut self,
+        cx: &mut StepCx,
+        pfn: Pfn,
+        swap_ptes: &mut BTreeMap<Pfn, Vec<(super::VmaId, u32)>>,
+    ) {
         let p = &self.pages[pfn as usize];
         if p.freed
             || !p.flags.lru
@@ -278,6 +304,7 @@ impl Kernel {
                         pfn: Some(pfn),
                         version,
                     });
+                    swap_ptes.entry(pfn).or_default().push((v, j));
                 }
                 cx.charge(Primitive::TlbFlush, 1);
                 self.pg(cx, pfn).mapcount -= 1;
@@ -302,29 +329,26 @@ impl Kernel {
             // pageout to swap; the page leaves the swap cache only if nobody else holds it.
             let version = self.pages[pfn as usize].version;
             self.pg(cx, pfn).flags.dirty = false;
-            for v in self.vmas.iter_mut() {
-                for pte in v.ptes.iter_mut() {
-                    if let Some(Pte::Swap {
-                        pfn: Some(q),
-                        version: ver,
-                    }) = pte
-                    {
-                        if *q == pfn {
-                            *ver = version;
-                        }
+            let entries = swap_ptes.get(&pfn).map_or(&[][..], Vec::as_slice);
+            for &(v, j) in entries {
+                if let Some(Pte::Swap {
+                    pfn: Some(q),
+                    version: ver,
+                }) = &mut self.vmas[v as usize].ptes[j as usize]
+                {
+                    if *q == pfn {
+                        *ver = version;
                     }
                 }
             }
             if self.pages[pfn as usize].refcount == 1 {
-                for v in self.vmas.iter_mut() {
-                    for pte in v.ptes.iter_mut() {
-                        if let Some(Pte::Swap {
-                            pfn: q @ Some(_), ..
-                        }) = pte
-                        {
-                            if *q == Some(pfn) {
-                                *q = None;
-                            }
+                for &(v, j) in entries {
+                    if let Some(Pte::Swap {
+                        pfn: q @ Some(_), ..
+                    }) = &mut self.vmas[v as usize].ptes[j as usize]
+                    {
+                        if *q == Some(pfn) {
+                            *q = None;
                         }
                     }
                 }
