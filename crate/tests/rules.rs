@@ -31,6 +31,19 @@ fn ro_longterm_pin_of_a_private_file_page_unshares_from_6_2() {
     changes_at(text, SchemeKind::Refcount, "6.2", "6.1");
 }
 
+/// MMF_HAS_PINNED is set by every FOLL_PIN call before it looks anything up, so a pin that
+/// fails marks the mm too (008cfe4418b3 and its successors): from 5.9 a later fork copies a
+/// page whose references merely look pinned (1,024 extra: the bias's false positive).
+#[test]
+fn a_failed_pin_still_sets_mmf_has_pinned_from_5_9() {
+    let text = "mmap a anon pages=1 rw\nmmap r anon pages=1 ro\nwrite a\nrefs a 0 +1024\n\
+                gup x r write\nexpect result EFAULT\nfork child\nexpect page a 0 mapcount=1\n";
+    changes_at(text, SchemeKind::Refcount, "5.9", "5.8");
+    // Without the failed pin the mm never pinned, and fork shares the page.
+    let never = text.replace("gup x r write\nexpect result EFAULT\n", "");
+    assert!(!holds(&never, "6.1", SchemeKind::Refcount));
+}
+
 #[test]
 fn failed_longterm_migration_is_enomem_from_5_13() {
     let text = "mmap m anon pages=1 rw zone=movable\nwrite m\nrefs m 0 +1\n\

@@ -170,6 +170,11 @@ impl Kernel {
         let era = self.settings.era;
         let fl = call.flags;
         self.gup_args_valid(call.kind, fl)?;
+        if api0 != Api::Get {
+            // MMF_HAS_PINNED is set before anything is looked up (__get_user_pages_locked,
+            // internal_get_user_pages_fast), so a FOLL_PIN that fails sets it too.
+            self.procs[call.proc_ as usize].has_pinned = true;
+        }
         let v = &self.vmas[call.vma as usize];
         if !v.live {
             return Err(OpResult::Efault); // find_vma: no VMA
@@ -282,7 +287,6 @@ impl Kernel {
         let held = pages.len() as i64 * calls as i64;
         self.ops().end_pin(self, cx, api, held, calls);
         if api != Api::Get {
-            self.procs[call.proc_ as usize].has_pinned = true;
             self.vmstat.nr_foll_pin_acquired += self.foll_pins(api, &pages) * calls;
         }
         if calls == 0 {
