@@ -10,12 +10,14 @@
 #   make kernel-check [CASES="a b"]  check the model against Linux 6.1 in qemu (oracle/cases/;
 #                            see docs/fidelity.md)
 #   make kernel-fuzz [N=1000 SEED=1]  differential run: N random scripts, model vs Linux 6.1
+#   make kernel-selftests    run the kernel's mm selftest `cow` on Linux 6.1 in qemu, record its
+#                            TAP in oracle/selftests/ and check pinlab's cow cases against it
 #   make fuzz [SECONDS=20 TARGETS="parse run link"]  coverage-guided fuzzing of the model on
 #                            stable Rust (fuzz/, libFuzzer): SECONDS per target; fails on any
 #                            crash or hang (see scripts/fuzz.sh)
 PORT ?= 8080
 
-.PHONY: all bootstrap serve build test e2e bench wasm-size versions clean kernel-check kernel-fuzz fuzz
+.PHONY: all bootstrap serve build test e2e bench wasm-size versions clean kernel-check kernel-fuzz kernel-selftests fuzz
 
 all: test
 
@@ -50,6 +52,9 @@ N ?= 1000
 SEED ?= 1
 kernel-fuzz:
 	@FUZZ=$(N) FUZZ_SEED=$(SEED) scripts/kernel-check.sh
+
+kernel-selftests:
+	@scripts/kernel-selftests.sh
 
 SECONDS ?= 20
 TARGETS ?=
