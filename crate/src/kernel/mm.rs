@@ -486,16 +486,32 @@ impl Kernel {
     }
 
     fn swap_in(&mut self, cx: &mut StepCx, pfn: Pfn) {
-        let others = self
-            .vmas
-            .iter()
-            .filter(|v| v.live)
-            .flat_map(|v| v.ptes.iter())
-            .filter(|pte| matches!(pte, Some(Pte::Swap { pfn: Some(p), .. }) if *p == pfn));
         // The swap-cache reference goes once the last swap entry for the page is gone.
-        if self.pages[pfn as usize].flags.swapcache && others.count() == 0 {
+        if self.pages[pfn as usize].flags.swapcache && !self.has_swap_entries(pfn) {
             self.pg(cx, pfn).flags.swapcache = false;
             self.put_refs(cx, pfn, 1);
+        }
+    }
+
+    /// Does a live VMA still have a swap entry for the swap-cache page `pfn`? Those of an
+    /// anonymous page are where reclaim unmapped it, or fork's copies at the same index: in
+    /// the pages its folio covers, where `mappings_of` looks for its PTEs. Only those are
+    /// read (a scan of every PTE per swap-in made swapping a large mapping back in take
+    /// pages x PTEs steps); any other page is looked for everywhere.
+    fn has_swap_entries(&self, pfn: Pfn) -> bool {
+        let p = &self.pages[pfn as usize];
+        let is_entry =
+            |pte: &Option<Pte>| matches!(pte, Some(Pte::Swap { pfn: Some(q), .. }) if *q == pfn);
+        let live = self.vmas.iter().filter(|v| v.live);
+        match p.owner {
+            Owner::Anon { index, .. } => {
+                let pages = if p.large() { HUGE_PAGES } else { 1 };
+                live.into_iter().any(|v| {
+                    let end = index.saturating_add(pages).min(v.pages);
+                    (index..end).any(|i| is_entry(&v.ptes[i as usize]))
+                })
+            }
+            _ => live.flat_map(|v| v.ptes.iter()).any(is_entry),
         }
     }
 
