@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# make kernel-selftests: run the kernel's own mm selftest `cow` on Linux 6.1 in qemu and record
-# what it printed in oracle/selftests/cow-6.1.tap; then crate/tests/selftests.rs (also part of
-# make test) checks every oracle/selftests/cow/*.pin against that record: under the pin counter
-# on 6.1 a script's expectations must hold exactly when the kernel passed the same case.
+# make kernel-selftests: run the kernel's own mm selftests `cow` and `gup_longterm` on Linux 6.1
+# in qemu and record what they printed in oracle/selftests/NAME-6.1.tap; then
+# crate/tests/selftests.rs (also part of make test) checks every oracle/selftests/NAME/*.pin
+# against that record: under the pin counter on 6.1 a script's expectations must hold exactly
+# when the kernel passed the same case.
 #
 #   scripts/kernel-selftests.sh
 #
-# 6.1 has no cow.c (it came with 6.2); it is built statically from Debian's linux-source-6.12,
-# the source make kernel-check builds its gup_test.ko from (cow's R/O pin cases need that
-# module). The kernel, its modules and gup_test.ko come from make kernel-check's cache, which
+# 6.1 has neither test (cow.c came with 6.2, gup_longterm.c with 6.5); both are built
+# statically from Debian's linux-source-6.12, the source make kernel-check builds its
+# gup_test.ko from (their pin cases need that module). The kernel, its modules and gup_test.ko come from make kernel-check's cache, which
 # this script fills by running one kernel-check case first.
 #
 # Environment: KDIR (kernel-check's cache + output directory; default, as in make test,
@@ -54,7 +55,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     || fail "apt-get install ${missing[*]} failed (log: $KDIR.selftests-apt.log)"
 fi
 
-# 3. cow, built statically from the 6.12 source tree.
+# 3. The tests, built statically from the 6.12 source tree.
 SRC="$CACHE/src-6.12"
 if [ ! -f "$SRC/.done" ]; then
   note "downloading and unpacking $SRC_PKG"
@@ -67,47 +68,53 @@ if [ ! -f "$SRC/.done" ]; then
 fi
 S=$(find "$SRC" -maxdepth 1 -type d -name 'linux-source-*' | sed -n 1p)
 mkdir -p "$OUT"
-if [ ! -x "$OUT/cow" ]; then
-  note "building cow (make headers, then gcc -static)"
+TESTS="cow gup_longterm"
+if [ ! -x "$OUT/cow" ] || [ ! -x "$OUT/gup_longterm" ]; then
+  note "building $TESTS (make headers, then gcc -static)"
   [ -f "$S/usr/include/linux/fs.h" ] || make -C "$S" headers >"$OUT/build.log" 2>&1 || fail "make headers failed (log: $OUT/build.log)"
+  CF="-static -Wall -O2 -U_FORTIFY_SOURCE -I ../../../.. -isystem ../../../../usr/include -I ../../../../tools/include"
+  # shellcheck disable=SC2086
   (cd "$S/tools/testing/selftests/mm" && sh check_config.sh gcc >/dev/null 2>&1 \
-    && gcc -static -Wall -O2 -U_FORTIFY_SOURCE -I ../../../.. -isystem ../../../../usr/include \
-         -I ../../../../tools/include -o "$OUT/cow" cow.c vm_util.c thp_settings.c -lrt -lpthread -lm -luring) \
-    >>"$OUT/build.log" 2>&1 || fail "building cow failed (log: $OUT/build.log)"
+    && gcc $CF -o "$OUT/cow" cow.c vm_util.c thp_settings.c -lrt -lpthread -lm -luring \
+    && gcc $CF -o "$OUT/gup_longterm" gup_longterm.c vm_util.c -lrt -lpthread -lm -luring) \
+    >>"$OUT/build.log" 2>&1 || fail "building $TESTS failed (log: $OUT/build.log)"
 fi
 
-# 4. The initramfs: busybox, the modules, gup_test.ko, cow, our /init.
+# 4. The initramfs: busybox, the modules, gup_test.ko, the tests, our /init.
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
 mkdir -p "$W/root"/{bin,proc,sys,dev,lib/modules}
 cp "$(command -v busybox)" "$W/root/bin/busybox"
 cp "$ROOT/scripts/kernel-selftests/init.sh" "$W/root/init"
-cp "$OUT/cow" "$W/root/bin/cow"
+for t in $TESTS; do cp "$OUT/$t" "$W/root/bin/$t"; done
 cp "$KROOT"/modules/*.ko "$W/root/lib/modules/"
 cp "$GUPKO" "$W/root/lib/modules/gup_test.ko"
 (cd "$W/root" && find . | cpio -o -H newc 2>/dev/null | gzip -1 >"$W/initrd.gz")
 truncate -s 1G "$W/ext4.img" && mkfs.ext4 -q -F "$W/ext4.img"
 truncate -s 2G "$W/swap.img"
 
-# 5. Boot, run cow, record.
-note "booting $KVER in qemu (tcg, $VM_MEM, $VM_SMP CPUs) to run cow (a few minutes)"
-LOG="$OUT/cow.log"
+# 5. Boot, run the tests, record each one's TAP.
+note "booting $KVER in qemu (tcg, $VM_MEM, $VM_SMP CPUs) to run $TESTS (a few minutes)"
+LOG="$OUT/selftests.log"
 timeout "$VM_TIMEOUT" qemu-system-x86_64 -machine q35 -cpu max -smp "$VM_SMP" -m "$VM_MEM" -nographic -no-reboot \
   -kernel "$KROOT/vmlinuz" -initrd "$W/initrd.gz" \
   -drive file="$W/ext4.img",if=virtio,format=raw -drive file="$W/swap.img",if=virtio,format=raw \
-  -append "console=ttyS0 panic=-1 loglevel=4 hugepagesz=2M hugepages=64 hugepagesz=1G hugepages=2 transparent_hugepage=always tests=cow" \
+  -append "console=ttyS0 panic=-1 loglevel=4 hugepagesz=2M hugepages=64 hugepagesz=1G hugepages=2 transparent_hugepage=always tests=${TESTS// /,}" \
   2>&1 | tr -d '\r' >"$LOG" || true
-grep -q '^=== END cow' "$LOG" || fail "cow did not finish (log: $LOG)"
-TAP="$ROOT/oracle/selftests/cow-6.1.tap"
-{
-  echo "# Linux 6.1 running the mm selftest cow (tools/testing/selftests/mm/cow.c from Debian's"
-  echo "# $SRC_PKG; 6.1 has no cow.c), with the gup_test module, THP always, swap, tmpfs /tmp."
-  echo "# Recorded by scripts/kernel-selftests.sh (make kernel-selftests) on $(date -u +%F); the [init]"
-  echo "# lines say what the VM had. crate/tests/selftests.rs checks oracle/selftests/cow/*.pin against it."
-  grep -a -e '^\[init\] uname' -e '^\[init\] thp' -e '^\[init\] swap' -e '^\[init\] gup_test' -e '^TAP' \
-    -e '^# \[RUN\]' -e '^ok ' -e '^not ok ' -e '^1\.\.' -e '^# Totals' -e '^# \[INFO\]' "$LOG"
-} >"$TAP"
-note "$(grep '^# Totals' "$TAP" || echo 'no totals line') -> ${TAP#"$ROOT"/}"
+for t in $TESTS; do
+  grep -q "^=== END $t" "$LOG" || fail "$t did not finish (log: $LOG)"
+  TAP="$ROOT/oracle/selftests/$t-6.1.tap"
+  {
+    echo "# Linux 6.1 running the mm selftest $t (tools/testing/selftests/mm/$t.c from Debian's"
+    echo "# $SRC_PKG; 6.1 does not have it), with the gup_test module, THP always, swap, ext4 cwd, tmpfs /tmp."
+    echo "# Recorded by scripts/kernel-selftests.sh (make kernel-selftests) on $(date -u +%F); the [init]"
+    echo "# lines say what the VM had. crate/tests/selftests.rs checks oracle/selftests/$t/*.pin against it."
+    grep -a -e '^\[init\] uname' -e '^\[init\] thp' -e '^\[init\] swap' -e '^\[init\] gup_test' "$LOG"
+    sed -n "/^=== BEGIN $t\$/,/^=== END $t /p" "$LOG" | grep -a -e '^TAP' -e '^# \[RUN\]' -e '^ok ' -e '^not ok ' \
+      -e '^1\.\.' -e '^# Totals' -e '^# \[INFO\]'
+  } >"$TAP"
+  note "$t: $(grep '^# Totals' "$TAP" || echo 'no totals line') -> ${TAP#"$ROOT"/}"
+done
 
 # 6. pinlab against the record.
 cargo test -q -p mm-model --test selftests

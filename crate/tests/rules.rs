@@ -44,6 +44,22 @@ fn a_failed_pin_still_sets_mmf_has_pinned_from_5_9() {
     assert!(!holds(&never, "6.1", SchemeKind::Refcount));
 }
 
+/// From 6.5 a LONGTERM write pin refuses page-cache folios of filesystems that need writeback,
+/// and GUP-fast leaves them to the slow path, but GUP-fast takes the anonymous copy in a
+/// private file mapping: `folio_fast_pin_allowed()` looks at the folio, not the VMA (found by
+/// the selftest gup_longterm's private-mapping case).
+#[test]
+fn gup_fast_longterm_write_looks_at_the_folio_from_6_5() {
+    let private = "file F ext4 pages=1\nmmap m F private rw\nwrite m\n\
+                   gup io m write longterm fast\nexpect result ok\n";
+    for kernel in ["6.1", "6.5", "6.18"] {
+        assert!(holds(private, kernel, SchemeKind::Refcount), "{kernel}");
+    }
+    let shared = "file F ext4 pages=1\nmmap m F shared rw\nwrite m\n\
+                  gup io m write longterm fast\nexpect result EFAULT\n";
+    changes_at(shared, SchemeKind::Refcount, "6.5", "6.4");
+}
+
 #[test]
 fn failed_longterm_migration_is_enomem_from_5_13() {
     let text = "mmap m anon pages=1 rw zone=movable\nwrite m\nrefs m 0 +1\n\

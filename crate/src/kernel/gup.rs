@@ -7,8 +7,8 @@
 use std::ops::Range;
 
 use super::{
-    Api, Backing, Context, FakeId, Handle, HandleId, HandleState, Kernel, Owner, Pfn, ProcId, Pte,
-    StepCx, VmaId, Waiter, Work, COUNT_MAX,
+    Api, Backing, Context, FakeId, Handle, HandleId, HandleState, Kernel, Owner, Page, Pfn, ProcId,
+    Pte, StepCx, VmaId, Waiter, Work, COUNT_MAX,
 };
 use crate::cost::{itree_visits, Primitive};
 use crate::invariants::ViolationKind;
@@ -318,16 +318,22 @@ impl Kernel {
     pub(super) fn fast_walk_ok(&self, call: &GupCall<'_>, api: Api, write: bool) -> bool {
         let era = self.settings.era;
         let v = &self.vmas[call.vma as usize];
-        if let (true, Backing::File { file, .. }) =
-            (call.flags.longterm && call.flags.write, v.backing)
-        {
-            // gup_fast_folio_allowed(): only anon, shmem and hugetlb for LONGTERM writes (6.5).
-            if era.has(&rules::LONGTERM_REFUSES_FILE_WRITE)
-                && self.files[file as usize].fs.dirty_tracking()
-            {
-                return false;
-            }
-        }
+        // folio_fast_pin_allowed() (6.5): a LONGTERM write pin takes anonymous, shmem and
+        // hugetlb folios; it looks at the folio, not the VMA, so the anonymous copy in a
+        // private file mapping is taken. A folio without a mapping (truncated) goes to the
+        // slow path, which decides.
+        let refused_file = |p: &Page| {
+            call.flags.longterm
+                && call.flags.write
+                && era.has(&rules::LONGTERM_REFUSES_FILE_WRITE)
+                && match p.owner {
+                    Owner::Anon { .. } => false,
+                    Owner::File { file, .. } | Owner::Dax { file, .. } => {
+                        self.files[file as usize].fs.dirty_tracking()
+                    }
+                    Owner::Orphan { .. } | Owner::DaxFreed { .. } | Owner::Zero => true,
+                }
+        };
         call.range.clone().all(|idx| match v.ptes[idx as usize] {
             Some(Pte::Present {
                 pfn,
@@ -340,7 +346,12 @@ impl Kernel {
                     && self.must_unshare(call.vma, pfn, call.flags.longterm);
                 let unpinnable = call.flags.longterm && p.zone.longterm_unpinnable();
                 // The zero page's PTE is special: GUP-fast leaves it to the slow path.
-                (pte_write || !write) && !unshare && !unpinnable && !p.freed && !p.is_zero()
+                (pte_write || !write)
+                    && !unshare
+                    && !unpinnable
+                    && !p.freed
+                    && !p.is_zero()
+                    && !refused_file(p)
             }
             _ => false,
         })
