@@ -288,38 +288,15 @@ fn stmt_waits(k: &Kernel, st: &Stmt) -> bool {
             None => return false,
         },
         Op::Gup {
-            handle,
-            vma,
-            range,
-            flags,
-            times,
+            vma, range, flags, ..
         }
         | Op::Get {
-            handle,
-            vma,
-            range,
-            flags,
-            times,
-        } if flags.fast => match vma_range(vma, range) {
-            Some((v, r)) => {
-                let call = GupCall {
-                    name: &handle.name,
-                    proc_: p,
-                    vma: v,
-                    range: r,
-                    flags: *flags,
-                    times: (*times).max(1),
-                    kind: if matches!(op, Op::Gup { .. }) {
-                        GupKind::Pin
-                    } else {
-                        GupKind::Get
-                    },
-                    scoped: false,
-                };
-                return k.waits_for_fork(p, ForkWait::GupFast(&call));
-            }
-            None => return false,
-        },
+            vma, range, flags, ..
+        } if flags.fast => {
+            return vma_range(vma, range)
+                .and_then(|(v, r)| gup_call(op, p, v, r, false))
+                .is_some_and(|call| k.waits_for_fork(p, ForkWait::GupFast(&call)));
+        }
         Op::Gup { .. }
         | Op::Get { .. }
         | Op::Vmsplice { .. }
@@ -345,6 +322,50 @@ fn stmt_waits(k: &Kernel, st: &Stmt) -> bool {
         | Op::Punch { .. } => return false,
     };
     k.waits_for_fork(p, what)
+}
+
+/// Pin or get: which GUP a `gup` / `get` statement is.
+fn gup_kind(op: &Op) -> GupKind {
+    if matches!(op, Op::Gup { .. }) {
+        GupKind::Pin
+    } else {
+        GupKind::Get
+    }
+}
+
+/// The GUP call a `gup` / `get` statement of process `proc_` makes on pages `r` of VMA `v`.
+fn gup_call(
+    op: &Op,
+    proc_: u32,
+    v: u32,
+    r: std::ops::Range<u32>,
+    scoped: bool,
+) -> Option<GupCall<'_>> {
+    let (Op::Gup {
+        handle,
+        flags,
+        times,
+        ..
+    }
+    | Op::Get {
+        handle,
+        flags,
+        times,
+        ..
+    }) = op
+    else {
+        return None;
+    };
+    Some(GupCall {
+        name: &handle.name,
+        proc_,
+        vma: v,
+        range: r,
+        flags: *flags,
+        times: (*times).max(1),
+        kind: gup_kind(op),
+        scoped,
+    })
 }
 
 /// What the explorer runs as one transition (`crate::explore`).
@@ -932,38 +953,17 @@ impl<'a> Runner<'a> {
                 }
             }
             Op::Gup {
-                handle,
-                vma,
-                range,
-                flags,
-                times,
+                vma, range, flags, ..
             }
             | Op::Get {
-                handle,
-                vma,
-                range,
-                flags,
-                times,
+                vma, range, flags, ..
             } => {
-                let kind = if matches!(op, Op::Gup { .. }) {
-                    GupKind::Pin
-                } else {
-                    GupKind::Get
-                };
-                if let Err(e) = self.k.gup_args_valid(kind, *flags) {
+                if let Err(e) = self.k.gup_args_valid(gup_kind(op), *flags) {
                     self.cx.fail(e);
                 } else if let Some((v, r)) = self.range(proc_, vma, *range) {
-                    let call = GupCall {
-                        name: &handle.name,
-                        proc_,
-                        vma: v,
-                        range: r,
-                        flags: *flags,
-                        times: (*times).max(1),
-                        kind,
-                        scoped,
-                    };
-                    self.k.gup(&mut self.cx, call);
+                    if let Some(call) = gup_call(op, proc_, v, r, scoped) {
+                        self.k.gup(&mut self.cx, call);
+                    }
                 }
             }
             Op::Vmsplice { handle, vma, range } => {
