@@ -205,7 +205,7 @@ rules! {
     /// FOLL_LONGTERM | FOLL_WRITE on a dirty-tracked file mapping is refused.
     LONGTERM_REFUSES_FILE_WRITE = "longterm-refuses-file-write", v(6, 5), None,
         "8ac268436e6d (mm/gup: disallow FOLL_LONGTERM GUP-nonfast writing to file-backed mappings), a6e79df92e4a (mm/gup: disallow FOLL_LONGTERM GUP-fast writing to file-backed mappings)",
-        "check_vma_flags (writable_file_mapping_allowed) refuses a FOLL_LONGTERM write pin of a dirty-tracked file mapping with -EFAULT; GUP-fast falls back";
+        "check_vma_flags (writable_file_mapping_allowed) refuses a FOLL_LONGTERM write pin of a dirty-tracked shared file mapping with -EFAULT; GUP-fast (folio_fast_pin_allowed) falls back on a page-cache folio of such a filesystem and takes anonymous ones";
 }
 
 impl KernelVersion {
