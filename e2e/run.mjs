@@ -3,7 +3,8 @@
 //   BASE_URL=http://127.0.0.1:PORT/ node e2e/run.mjs [filter[,filter...]]
 //
 // Each test file exports an async function (default export, or a named export `test`), and
-// may export `contextOptions` (playwright browser-context options merged over the defaults):
+// may export `contextOptions` (playwright browser-context options merged over the defaults)
+// and `timeoutMs` (its own time limit instead of E2E_TEST_TIMEOUT_MS, default 60 s):
 //
 //   export default async function (page, baseURL, t) { ... }
 //
@@ -112,7 +113,7 @@ try {
     try {
       const fn = mod.default ?? mod.test;
       if (typeof fn !== 'function') throw new Error('exports no default (or `test`) function');
-      await withTimeout(fn(page, baseURL, t), testTimeoutMs, name);
+      await withTimeout(fn(page, baseURL, t), mod.timeoutMs ?? testTimeoutMs, name);
       passed += 1;
       console.log(`ok    ${name} (${Date.now() - t0} ms)`);
     } catch (err) {

@@ -42,6 +42,10 @@ export function summarize(samples) {
   return { p50: pct(sorted, 50), p95: pct(sorted, 95), n: samples.length };
 }
 
+// 20 edits of every gallery script and exercise (~50 of them): 43-53 s on this 2-core machine,
+// over the runner's default 60 s once; the limit grows with the gallery.
+export const timeoutMs = 180_000;
+
 export default async function latency(page, baseURL, t) {
   await page.goto(baseURL, { waitUntil: 'load' });
   await page.evaluate(() => localStorage.clear());
