@@ -788,6 +788,7 @@ impl<'a> Runner<'a> {
             cost_ps: sm.cost_ps,
             findings: sm.findings,
             finding_counts: sm.counts,
+            unlisted: Vec::new(),
         });
     }
 
@@ -797,9 +798,9 @@ impl<'a> Runner<'a> {
         self.trace.total.add_all(&self.cx.costs, 1);
         self.trace.total_ps = self.trace.total_ps.saturating_add(cost_ps);
         let index = self.trace.executed;
-        for f in &self.cx.findings {
-            let i = f.kind as usize;
-            self.counts[i] += 1;
+        for (kind, n) in self.cx.raised() {
+            let i = kind as usize;
+            self.counts[i] += n;
             self.first[i].get_or_insert(index);
         }
         if self.lite {
@@ -818,10 +819,20 @@ impl<'a> Runner<'a> {
                     }
                 }
             }
+            // Only kinds that listed LISTED_PER_KIND findings have unlisted ones: already counted.
+            for &(kind, more) in &self.cx.unlisted {
+                if let Some((_, n)) = sm.counts.iter_mut().find(|(k, _)| *k == kind) {
+                    *n += more;
+                }
+            }
             return;
         }
         let k = &self.k;
         let changes = trace::group(&mut self.cx.before, |pfn| k.snap(pfn));
+        let mut notes = std::mem::take(&mut self.cx.notes);
+        if self.cx.unlisted_notes > 0 {
+            notes.push(format!("... {} more notes", self.cx.unlisted_notes));
+        }
         self.trace.steps.push(Step {
             index,
             line,
@@ -829,11 +840,12 @@ impl<'a> Runner<'a> {
             kind,
             result: self.cx.result,
             changes,
-            notes: std::mem::take(&mut self.cx.notes),
+            notes,
             costs: self.cx.costs.clone(),
             cost_ps,
             findings: std::mem::take(&mut self.cx.findings),
             finding_counts: Vec::new(),
+            unlisted: std::mem::take(&mut self.cx.unlisted),
         });
     }
 

@@ -170,6 +170,39 @@ pub struct Step {
     pub findings: Vec<Finding>,
     /// For summaries: how many of each kind were raised.
     pub finding_counts: Vec<(ViolationKind, u64)>,
+    /// Findings raised past the ones listed, by kind (a step lists at most
+    /// [`crate::kernel::LISTED_PER_KIND`] of a kind).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unlisted: Vec<(ViolationKind, u64)>,
+}
+
+impl Step {
+    /// The finding lines under a step, as the text trace and the page show them: `! ` for a
+    /// violation, `~ ` for an event, with a summary's count, then a line per kind with unlisted
+    /// findings.
+    pub fn finding_lines(&self) -> impl Iterator<Item = (ViolationKind, String)> + '_ {
+        let mark = |k: ViolationKind| if k.informational() { "~ " } else { "! " };
+        let listed = self.findings.iter().map(move |f| {
+            let count = self
+                .finding_counts
+                .iter()
+                .find(|(k, _)| *k == f.kind)
+                .filter(|(_, n)| *n > 1)
+                .map(|(_, n)| format!(" (x{n})"))
+                .unwrap_or_default();
+            (
+                f.kind,
+                format!("{}{}{count}: {}", mark(f.kind), f.kind.name(), f.detail),
+            )
+        });
+        let more = self.unlisted.iter().map(move |&(k, n)| {
+            (
+                k,
+                format!("{}{}: {n} more in this step, not listed", mark(k), k.name()),
+            )
+        });
+        listed.chain(more)
+    }
 }
 
 /// The run of one script under one scheme.
@@ -396,21 +429,9 @@ pub fn render_step(out: &mut String, s: &Step) {
     for n in &s.notes {
         wrap_into(out, 7, ". ", n);
     }
-    for f in &s.findings {
-        let mark = if f.kind.informational() { "~ " } else { "! " };
-        let count = s
-            .finding_counts
-            .iter()
-            .find(|(k, _)| *k == f.kind)
-            .filter(|(_, n)| *n > 1)
-            .map(|(_, n)| format!(" (x{n})"))
-            .unwrap_or_default();
-        wrap_into(
-            out,
-            7,
-            mark,
-            &format!("{}{count}: {}", f.kind.name(), f.detail),
-        );
+    for (_, line) in s.finding_lines() {
+        let (mark, text) = line.split_at(2);
+        wrap_into(out, 7, mark, text);
     }
 }
 

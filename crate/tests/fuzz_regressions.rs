@@ -303,3 +303,39 @@ fn swap_in_of_a_large_anonymous_mapping_is_linear() {
         assert!(report.passed(), "{}", report.text());
     });
 }
+
+// A timeout the `run` target found: a statement over 512,512 pages printed a note and a finding
+// per page, a 237 MB trace. A step now lists the first notes and findings of a kind and counts
+// the rest; the totals still count every one.
+
+#[test]
+fn a_step_over_half_a_million_pages_lists_a_bounded_number_of_lines() {
+    let text = "kernel 6.1\nmmap heap anon pages=512512 rw huge\nwrite heap\nfork child\n\
+                gup io2 heap\nvmsplice pipe heap\nwrite heap\n";
+    let report = run_path(text).expect("runs");
+    // Legacy: the write COWs every page away from the pins (refcount unshared them at GUP).
+    let t = report.trace(SchemeKind::Legacy).unwrap();
+    let rendered = mm_model::trace::render_trace(&report, t);
+    assert!(rendered.len() < 20_000, "{} bytes", rendered.len());
+    let write = t.steps.iter().rfind(|s| s.text == "write heap").unwrap();
+    assert_eq!(write.notes.len(), mm_model::kernel::LISTED_NOTES + 1);
+    assert!(
+        write.notes.last().unwrap().ends_with("more notes"),
+        "{rendered}"
+    );
+    let lost = mm_model::ViolationKind::PinLostByCow;
+    let listed = write.findings.iter().filter(|f| f.kind == lost).count() as u64;
+    let unlisted = write
+        .unlisted
+        .iter()
+        .find(|(k, _)| *k == lost)
+        .map_or(0, |&(_, n)| n);
+    assert_eq!(listed, mm_model::kernel::LISTED_PER_KIND as u64);
+    // Every page of both handles lost its pin, and the totals say so.
+    assert_eq!(t.count(lost), listed + unlisted);
+    assert!(t.count(lost) >= 2 * 512_000, "{}", t.count(lost));
+    assert!(
+        rendered.contains("more in this step, not listed"),
+        "{rendered}"
+    );
+}

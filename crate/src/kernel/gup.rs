@@ -802,8 +802,7 @@ impl Kernel {
                             self.waiters.push(w)
                         }
                         Some(pfn) => {
-                            cx.notes
-                                .push(format!("waiting writeback of p{pfn} resumes"));
+                            cx.note(|| format!("waiting writeback of p{pfn} resumes"));
                             self.write_out(
                                 cx,
                                 pfn,
@@ -830,10 +829,12 @@ impl Kernel {
                         self.waiters.push(w);
                         continue;
                     }
-                    cx.notes.push(format!(
-                        "dax_layout_busy_page: {}:{start}..{end} idle, the truncate completes",
-                        self.files[file as usize].name
-                    ));
+                    cx.note(|| {
+                        format!(
+                            "dax_layout_busy_page: {}:{start}..{end} idle, the truncate completes",
+                            self.files[file as usize].name
+                        )
+                    });
                     match size {
                         Some(size) => self.finish_truncate(cx, file, size),
                         None => self.punch(cx, file, start..end),

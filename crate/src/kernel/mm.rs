@@ -241,8 +241,7 @@ impl Kernel {
         if fs.stable_writes() && self.pages[pfn as usize].flags.writeback {
             // folio_wait_stable(): the writer sleeps until the write-out completes.
             self.end_writeback(cx, pfn);
-            cx.notes
-                .push(format!("p{pfn}: write waited for write-out (stable pages)"));
+            cx.note(|| format!("p{pfn}: write waited for write-out (stable pages)"));
         }
         if fs.needs_buffers() && !self.pages[pfn as usize].flags.buffers {
             let p = self.pg(cx, pfn);

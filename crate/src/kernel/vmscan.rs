@@ -56,25 +56,21 @@ impl Kernel {
             let pinned = self.maybe_dma_pinned(pfn) == Some(true);
             match (pinned, policy) {
                 (true, WritebackPolicy::KeepDirty) if !sync => {
-                    cx.notes
-                        .push(format!("p{pfn} pinned: WB_SYNC_NONE skips it (keep-dirty)"));
+                    cx.note(|| format!("p{pfn} pinned: WB_SYNC_NONE skips it (keep-dirty)"));
                 }
                 (true, WritebackPolicy::KeepDirty) => {
-                    cx.notes
-                        .push(format!("p{pfn} pinned: written, kept dirty (keep-dirty)"));
+                    cx.note(|| format!("p{pfn} pinned: written, kept dirty (keep-dirty)"));
                     self.write_out(cx, pfn, false, false, true);
                 }
                 (true, WritebackPolicy::Wait) => {
-                    cx.notes
-                        .push(format!("p{pfn} pinned: writeback waits for the pin (wait)"));
+                    cx.note(|| format!("p{pfn} pinned: writeback waits for the pin (wait)"));
                     let w = Waiter::Writeback { file, index, sync };
                     if !self.waiters.contains(&w) {
                         self.waiters.push(w);
                     }
                 }
                 (true, WritebackPolicy::Bounce) => {
-                    cx.notes
-                        .push(format!("p{pfn} pinned: written from a bounce copy"));
+                    cx.note(|| format!("p{pfn} pinned: written from a bounce copy"));
                     self.write_out(cx, pfn, hold, true, false);
                 }
                 _ => self.write_out(cx, pfn, hold, false, false),

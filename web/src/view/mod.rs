@@ -223,9 +223,9 @@ pub fn steps(
             matches!(s.kind, StepKind::Repeat { .. }).then_some("repeat"),
             matches!(s.kind, StepKind::Expect { passed: false, .. }).then_some("fail")
         );
-        let findings = s.findings.iter().map(|f| {
-            let (c, mark) = if f.kind.informational() { ("info", "~") } else { ("viol", "!") };
-            html! { <div class={classes!("finding", c)}>{ format!("{mark} {}: {}", f.kind.name(), f.detail) }</div> }
+        let findings = s.finding_lines().map(|(kind, line)| {
+            let c = if kind.informational() { "info" } else { "viol" };
+            html! { <div class={classes!("finding", c)}>{ line }</div> }
         });
         html! {
             <tr class={cls} {onclick} {onkeydown} tabindex="0" data-index={idx.to_string()}
