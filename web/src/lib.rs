@@ -300,6 +300,8 @@ pub fn app() -> Html {
     let force = use_force_update();
     let run_ms = use_mut_ref(|| 0.0f64);
     let timer = use_mut_ref(|| None::<Timeout>);
+    // When the last keystroke was (`now_ms`), for the debounce's "was the keyboard quiet".
+    let last_key = use_mut_ref(|| f64::NEG_INFINITY);
     let explore_focus = use_mut_ref(|| None::<(String, SchemeKind, mm_model::ViolationKind)>);
     let gallery_ref = use_node_ref();
 
@@ -563,16 +565,19 @@ pub fn app() -> Html {
         let pending = pending.clone();
         let timer = timer.clone();
         let run_ms = run_ms.clone();
+        let last_key = last_key.clone();
         Callback::from(move |e: InputEvent| {
             let Some(ta) = e.target_dyn_into::<HtmlTextAreaElement>() else {
                 return;
             };
-            *pending.borrow_mut() = Some(now_ms());
+            let now = now_ms();
+            *pending.borrow_mut() = Some(now);
+            let since_last_key = now - std::mem::replace(&mut *last_key.borrow_mut(), now);
             let v = ta.value();
             save_script(&v);
             // Dropping a pending timeout cancels it: only the last keystroke's text runs.
             timer.borrow_mut().take();
-            let delay = logic::debounce_delay_ms(*run_ms.borrow());
+            let delay = logic::debounce_delay_ms(*run_ms.borrow(), since_last_key);
             if delay == 0 {
                 run_text.set(v.clone());
             } else {

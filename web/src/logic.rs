@@ -353,17 +353,23 @@ expect no-violation dirty-without-buffers under fake-vma
 ";
 
 /// A run that took longer than this (milliseconds: parse + run + state view) makes further
-/// keystrokes wait for [`DEBOUNCE_MS`] of quiet before the model runs again.
+/// keystrokes of a burst wait for [`DEBOUNCE_MS`] of quiet before the model runs again.
 pub const SLOW_RUN_MS: f64 = 30.0;
 
 /// The quiet period (milliseconds) after the last keystroke before a slow script re-runs.
 pub const DEBOUNCE_MS: u32 = 250;
 
-/// How long to wait after a keystroke before re-running, given how long the last run took:
-/// 0 (re-run at once) for fast scripts, [`DEBOUNCE_MS`] when the last run took more than
-/// [`SLOW_RUN_MS`]. A NaN or negative duration (no measurement) counts as fast.
-pub fn debounce_delay_ms(last_run_ms: f64) -> u32 {
-    if last_run_ms > SLOW_RUN_MS {
+/// How long to wait after a keystroke before re-running, given how long the last run took and
+/// how long ago the keystroke before this one was: 0 (re-run at once) for fast scripts, and
+/// for a slow one (the last run took more than [`SLOW_RUN_MS`]) at once too when the keyboard
+/// had been quiet for [`DEBOUNCE_MS`] (a single edit, or the first key of a burst: its run
+/// goes to the worker, which the page never waits for), else [`DEBOUNCE_MS`] of quiet, so a
+/// burst of typing runs once more after its last key rather than on every key. A NaN or
+/// negative duration (no measurement) counts as fast; `since_last_key_ms` is infinite for the
+/// first keystroke.
+pub fn debounce_delay_ms(last_run_ms: f64, since_last_key_ms: f64) -> u32 {
+    let quiet = since_last_key_ms >= f64::from(DEBOUNCE_MS);
+    if last_run_ms > SLOW_RUN_MS && !quiet {
         DEBOUNCE_MS
     } else {
         0

@@ -173,13 +173,20 @@ fn gallery_entries_parse_cleanly() {
 #[wasm_bindgen_test]
 fn debounce_decision() {
     use mm_web::logic::{debounce_delay_ms, DEBOUNCE_MS, SLOW_RUN_MS};
-    assert_eq!(debounce_delay_ms(0.0), 0);
-    assert_eq!(debounce_delay_ms(2.5), 0);
-    assert_eq!(debounce_delay_ms(SLOW_RUN_MS), 0);
-    assert_eq!(debounce_delay_ms(SLOW_RUN_MS + 0.1), DEBOUNCE_MS);
-    assert_eq!(debounce_delay_ms(900.0), DEBOUNCE_MS);
-    assert_eq!(debounce_delay_ms(f64::NAN), 0);
-    assert_eq!(debounce_delay_ms(-1.0), 0);
+    // Within a burst of typing (the previous key 80 ms ago).
+    let burst = 80.0;
+    assert_eq!(debounce_delay_ms(0.0, burst), 0);
+    assert_eq!(debounce_delay_ms(2.5, burst), 0);
+    assert_eq!(debounce_delay_ms(SLOW_RUN_MS, burst), 0);
+    assert_eq!(debounce_delay_ms(SLOW_RUN_MS + 0.1, burst), DEBOUNCE_MS);
+    assert_eq!(debounce_delay_ms(900.0, burst), DEBOUNCE_MS);
+    assert_eq!(debounce_delay_ms(f64::NAN, burst), 0);
+    assert_eq!(debounce_delay_ms(-1.0, burst), 0);
+    // A single edit after a quiet keyboard, or the first keystroke, runs a slow script at once.
+    let quiet = f64::from(DEBOUNCE_MS);
+    assert_eq!(debounce_delay_ms(900.0, quiet), 0);
+    assert_eq!(debounce_delay_ms(900.0, quiet - 1.0), DEBOUNCE_MS);
+    assert_eq!(debounce_delay_ms(900.0, f64::INFINITY), 0);
     assert_eq!(DEBOUNCE_MS, 250);
 }
 
