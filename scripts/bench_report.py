@@ -35,6 +35,26 @@ def fmt_rate(per_s):
     return f"{per_s:.3g} /s"
 
 
+# criterion medians by full id (ns), filled by criterion().
+MEDIANS = {}
+
+
+def wasm_vs_native(data):
+    """The model alone in the page's wasm (e2e 30's `wasm-model`, ms) beside criterion's native
+    median of the same benchmark (`model/NAME/SCHEME`)."""
+    wasm = data.get("wasm-model")
+    if not isinstance(wasm, dict):
+        return []
+    out = ["", "**The model in wasm against native** (e2e 30: `model_ms` in the page, release "
+           "build, fastest of 3; native: criterion median, profile.bench):", "",
+           "| benchmark | wasm (Chromium) | native | wasm / native |", "|---|---:|---:|---:|"]
+    for name, ms in sorted(wasm.items()):
+        native = MEDIANS.get(f"model/{name}")
+        ratio = f"{ms * 1e6 / native:.2f}x" if native else "?"
+        out.append(f"| `{name}` | {ms:.1f} ms | {fmt_time(native) if native else '?'} | {ratio} |")
+    return out
+
+
 def criterion(root):
     rows = []
     for bench in sorted((root / "target" / "criterion").glob("**/new/benchmark.json")):
@@ -43,6 +63,7 @@ def criterion(root):
             continue
         b = json.loads(bench.read_text())
         median = json.loads(est.read_text())["median"]["point_estimate"]
+        MEDIANS[b["full_id"]] = median
         rate = ""
         tp = b.get("throughput") or {}
         if "Elements" in tp and median > 0:
@@ -89,11 +110,14 @@ def section(root):
         data = json.loads(lat.read_text())
         out += ["| case | measures |", "|---|---|"]
         for name, v in sorted(data.items()):
+            if name == "wasm-model":
+                continue  # its own table below
             if isinstance(v, dict):
                 cells = ", ".join(f"{k} {round(x, 1) if isinstance(x, float) else x}" for k, x in v.items())
             else:
                 cells = str(v)
             out.append(f"| `{name}` | {cells} |")
+        out += wasm_vs_native(data)
     else:
         out.append("(no target/e2e/latency.json)")
     out += ["", END]

@@ -13,6 +13,8 @@ import path from 'node:path';
 import { edit, summarize, waitFresh } from './20-latency.mjs';
 
 const outDir = process.env.E2E_OUT_DIR ?? path.resolve('target', 'e2e');
+// crate/benches/model.rs's `HUGE_RANGE`.
+const RANGE = 'mmap big anon pages=262144 rw\nwrite big\ngup mr big write longterm\ndma mr write\nput mr dirty\nexpect ok\n';
 const STORM = 'file F ext4 pages=1\nmmap buf F shared rw\nwrite buf\nrepeat 100000 {\n  gup io buf 0 write fast\n  dma io write\n  complete io dirty\n  workqueue\n}\nexpect ok\n';
 
 function assert(cond, msg) {
@@ -163,8 +165,22 @@ export default async function stress(page, baseURL, t) {
   t.log(`step prev ${stepMs} ms, step next (back to the end) ${backMs} ms; longest main-thread task while stepping ${stepLongest.toFixed(0)} ms`);
   assert(stepLongest <= 100, `main thread blocked ${stepLongest.toFixed(0)} ms while stepping through the storm`);
 
+  // The model alone in the page's wasm (main thread, after everything above): the criterion
+  // bench's storm and 1 GiB range, per scheme, fastest of 3 (bench_report.py sets them
+  // beside the native medians).
+  const model = await page.evaluate(([storm, range]) => {
+    const out = {};
+    for (const [name, text] of [['storm-100k', storm], ['range-1GiB', range]]) {
+      for (const s of ['legacy', 'refcount', 'fake-vma']) out[`${name}/${s}`] = window.wasmBindings.model_ms(text, s, 3);
+    }
+    return out;
+  }, [STORM, RANGE]);
+  assert(Object.values(model).every((ms) => ms > 0), `model_ms: ${JSON.stringify(model)}`);
+  t.log(`the model alone in wasm (ms): ${JSON.stringify(model)}`);
+
   const file = path.join(outDir, 'latency.json');
   const results = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
+  results['wasm-model'] = model;
   results['stress-storm-100k'] = {
     ...r,
     run_ms_p50: run.p50,

@@ -103,6 +103,31 @@ pub fn run_to_json(text: &str, overrides_json: &str) -> String {
     serde_json::to_string(&report).unwrap_or_default()
 }
 
+/// For benchmarks (`e2e/tests/30-stress.mjs`, `make bench`): runs `text` under the one scheme
+/// named `scheme`, nothing else (parsed once, untimed, as the criterion bench does; no JSON, no
+/// state view), `times` times on this thread; the fastest run in ms, or -1 when the scheme is
+/// unknown. The page exports it as
+/// `window.wasmBindings.model_ms`, so a test can time the model itself in the browser against
+/// the native criterion bench of the same script.
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn model_ms(text: &str, scheme: &str, times: u32) -> f64 {
+    let Some(kind) = scheme_by_name(scheme) else {
+        return -1.0;
+    };
+    let o = mm_model::Overrides {
+        schemes: vec![kind],
+        ..mm_model::Overrides::default()
+    };
+    let parse = mm_model::parse(text);
+    (0..times.max(1))
+        .map(|_| {
+            let t0 = perf_now();
+            std::hint::black_box(mm_model::run(&parse.script, &o));
+            perf_now() - t0
+        })
+        .fold(f64::INFINITY, f64::min)
+}
+
 /// Reads [`run_to_json`]'s output back.
 pub fn report_from_json(json: &str) -> Option<Report> {
     serde_json::from_str(json).ok()
